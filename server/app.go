@@ -1,0 +1,123 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+)
+
+// app holds what handlers need. It is built once by newApp, in main and in every test alike.
+type app struct {
+	cfg     config
+	db      *database
+	log     *slog.Logger
+	views   *views
+	metrics *metrics
+}
+
+// newApp builds the Fiber application with its one routing table.
+func newApp(cfg config, db *database, log *slog.Logger) (*fiber.App, *app, error) {
+	v, err := newViews()
+	if err != nil {
+		return nil, nil, err
+	}
+	a := &app{cfg: cfg, db: db, log: log, views: v, metrics: newMetrics(db.SQL)}
+	f := fiber.New(fiber.Config{
+		AppName:               "Nabij",
+		ErrorHandler:          a.handleError,
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ReadBufferSize:        8192,
+	})
+	a.routes(f)
+	return f, a, nil
+}
+
+// routes is the whole routing table of Nabij.
+func (a *app) routes(f *fiber.App) {
+	f.Use(a.observe)
+	f.Use(recover.New())
+	f.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+		ReferrerPolicy:            "same-origin",
+		XFrameOptions:             "DENY",
+		CrossOriginEmbedderPolicy: "unsafe-none",
+	}))
+
+	f.Get("/healthz", a.healthz)
+	f.Get("/readyz", a.readyz)
+	f.Get("/metrics", a.metrics.handler())
+	f.Get("/static/*", a.views.serveAsset)
+
+	f.Get("/", a.home)
+	f.Get("/language/:lang", a.setLanguage)
+
+	api := f.Group("/api")
+	api.Get("/openapi.json", a.openAPI)
+}
+
+// observe gives each request an id, turns errors into responses (so the status is final),
+// then logs one line and records metrics.
+func (a *app) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	rid := newRequestID()
+	c.Locals("request_id", rid)
+	c.Set("X-Request-Id", rid)
+	if err := c.Next(); err != nil {
+		if herr := a.handleError(c, err); herr != nil {
+			a.log.Error("error handler failed", "request_id", rid, "err", herr)
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	elapsed := time.Since(start)
+	route := c.Route().Path
+	if status == fiber.StatusNotFound && route == "/" && c.Path() != "/" {
+		route = "unmatched" // keep metric labels bounded
+	}
+	a.metrics.observe(c.Method(), route, status, elapsed)
+	a.log.Info("request", "method", c.Method(), "path", c.Path(), "status", status,
+		"duration_ms", float64(elapsed.Microseconds())/1000, "request_id", rid)
+	return nil
+}
+
+func newRequestID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (a *app) home(c *fiber.Ctx) error {
+	return a.views.render(c, fiber.StatusOK, "home", nil)
+}
+
+// setLanguage remembers the chosen language for a year and returns to the page the person was on.
+func (a *app) setLanguage(c *fiber.Ctx) error {
+	lang := c.Params("lang")
+	if pickLang(lang, "") != lang {
+		return fiber.ErrNotFound
+	}
+	c.Cookie(&fiber.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HTTPOnly: true, SameSite: "Lax", Secure: a.cfg.secureCookies()})
+	return c.Redirect(localPath(c.Query("next")), fiber.StatusSeeOther)
+}
+
+// localPath accepts only a path on this site, so a crafted link cannot send people elsewhere.
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	return u.RequestURI()
+}
