@@ -10,11 +10,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // NABIJ_TIMEZONE works in minimal images without zoneinfo files
 )
 
 func main() {
@@ -47,9 +49,25 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	switch cmd := fs.Arg(0); cmd {
 	case "", "serve":
 		return serve(ctx, cfg, log)
+	case "healthcheck":
+		return healthcheck(cfg)
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve (default)", cmd)
+		return fmt.Errorf("unknown command %q; commands: serve (default), healthcheck", cmd)
 	}
+}
+
+// healthcheck asks a running Nabij for /healthz; the container image has no curl.
+func healthcheck(cfg config) error {
+	client := http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + displayAddr(cfg.Addr) + "/healthz")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/healthz answered %s", resp.Status)
+	}
+	return nil
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {

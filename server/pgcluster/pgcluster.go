@@ -170,16 +170,27 @@ func (c *Cluster) release() {
 // FindBinaries returns the directory holding initdb and postgres: from PATH first, otherwise the
 // newest /usr/lib/postgresql/<version>/bin.
 func FindBinaries() (string, error) {
-	if p, err := exec.LookPath("initdb"); err == nil {
+	return findBinaries(os.Getenv("PATH"), []string{"/usr/lib/postgresql/*/bin"})
+}
+
+func findBinaries(path string, globs []string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, "initdb")
+		if !isExecutable(p) {
+			continue
+		}
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			p = real
 		}
-		dir := filepath.Dir(p)
-		if isExecutable(filepath.Join(dir, "postgres")) {
-			return dir, nil
+		if isExecutable(filepath.Join(filepath.Dir(p), "postgres")) {
+			return filepath.Dir(p), nil
 		}
 	}
-	candidates, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	var candidates []string
+	for _, g := range globs {
+		m, _ := filepath.Glob(g)
+		candidates = append(candidates, m...)
+	}
 	sort.Slice(candidates, func(i, j int) bool { return versionOf(candidates[i]) > versionOf(candidates[j]) })
 	for _, dir := range candidates {
 		if isExecutable(filepath.Join(dir, "initdb")) && isExecutable(filepath.Join(dir, "postgres")) {

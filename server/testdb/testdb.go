@@ -25,7 +25,7 @@ import (
 )
 
 type server struct {
-	adminDSN string            // a database on the server we may connect to for CREATE DATABASE
+	adminDSN string              // a database on the server we may connect to for CREATE DATABASE
 	dsnFor   func(string) string // DSN of a named database on that server
 	template string
 	cluster  *pgcluster.Cluster
@@ -33,8 +33,8 @@ type server struct {
 }
 
 var (
-	once   sync.Once
-	shared *server
+	once     sync.Once
+	shared   *server
 	setupErr error
 )
 
