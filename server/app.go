@@ -60,11 +60,33 @@ func (a *app) routes(f *fiber.App) {
 	f.Get("/metrics", a.metrics.handler())
 	f.Get("/static/*", a.views.serveAsset)
 
+	f.Use(a.authenticate, a.checkCSRF)
+
 	f.Get("/", a.home)
 	f.Get("/language/:lang", a.setLanguage)
 
+	// accounts
+	f.Get("/signup", a.signupPage)
+	f.Post("/signup", a.signup)
+	f.Get("/signin", a.signinPage)
+	f.Post("/signin", a.signin)
+	f.Post("/signout", a.signout)
+
+	// neighbourhoods (pages)
+
+	// profile, codes, tokens (pages)
+
 	api := f.Group("/api")
 	api.Get("/openapi.json", a.openAPI)
+	v1 := api.Group("/v1")
+	v1.Post("/auth/register", a.apiRegister)
+	v1.Post("/auth/login", a.apiLogin)
+	v1.Post("/auth/logout", a.apiLogout)
+	v1.Get("/me", a.apiMe)
+
+	// neighbourhoods (API)
+
+	// profile, codes, tokens, users (API)
 }
 
 // observe gives each request an id, turns errors into responses (so the status is final),
@@ -99,7 +121,7 @@ func newRequestID() string {
 }
 
 func (a *app) home(c *fiber.Ctx) error {
-	return a.views.render(c, fiber.StatusOK, "home", nil)
+	return a.render(c, fiber.StatusOK, "home", nil)
 }
 
 // setLanguage remembers the chosen language for a year and returns to the page the person was on.

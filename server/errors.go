@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,6 +31,7 @@ func (e *httpError) Unwrap() error { return e.Cause }
 
 // errorFor maps any error to what the user is told.
 func errorFor(err error) *httpError {
+	err = domainError(err)
 	var he *httpError
 	if errors.As(err, &he) {
 		return he
@@ -109,7 +111,11 @@ func (a *app) handleError(c *fiber.Ctx, err error) error {
 		}
 		return c.Status(he.Status).JSON(body)
 	}
-	if rerr := a.views.render(c, he.Status, "error", map[string]string{"Message": msg, "RequestID": rid}); rerr != nil {
+	if he.Status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
+		// A page that needs a signed-in person: sign in first, then come back here.
+		return c.Redirect("/signin?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	}
+	if rerr := a.render(c, he.Status, "error", map[string]string{"Message": msg, "RequestID": rid}); rerr != nil {
 		a.log.Error("render error page", "err", rerr)
 		return c.Status(he.Status).SendString(msg)
 	}

@@ -97,6 +97,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	defer db.Close()
 
+	if cfg.Demo {
+		if err := fillDemo(ctx, db.Gorm, log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	f, _, err := newApp(cfg, db, log)
 	if err != nil {
 		ln.Close()

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/language"
 
 	"nabij/frontend"
+	"nabij/models"
 )
 
 // languages Nabij speaks, the first being the default.
@@ -44,9 +45,15 @@ func newViews() (*views, error) {
 	}
 	bundle := i18n.NewBundle(language.Dutch)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, tag := range languages {
-		if _, err := bundle.LoadMessageFileFS(frontend.Catalog(), tag.String()+".json"); err != nil {
-			return nil, fmt.Errorf("load translations %s: %w", tag, err)
+	// One file per area and language: nl.json, accounts.nl.json, ... (the language is the part
+	// before .json).
+	catalogFiles, err := fs.Glob(frontend.Catalog(), "*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range catalogFiles {
+		if _, err := bundle.LoadMessageFileFS(frontend.Catalog(), name); err != nil {
+			return nil, fmt.Errorf("load translations %s: %w", name, err)
 		}
 	}
 	v.catalog = bundle
@@ -54,6 +61,7 @@ func newViews() (*views, error) {
 	funcs := template.FuncMap{
 		"asset": v.assetURL,
 		"json":  func(x any) (template.JS, error) { b, err := json.Marshal(x); return template.JS(b), err },
+		"dict":  dict,
 	}
 	tfs := frontend.Templates()
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(tfs, "layout.html", "partials/*.html")
@@ -125,6 +133,9 @@ func (v *views) serveAsset(c *fiber.Ctx) error {
 type page struct {
 	Lang string
 	Path string
+	User *models.User
+	CSRF string
+	Demo bool
 	Data any
 	loc  *i18n.Localizer
 }
@@ -164,13 +175,14 @@ func (v *views) translate(lang, id string, data map[string]any) string {
 }
 
 // render writes a full HTML page with the given status.
-func (v *views) render(c *fiber.Ctx, status int, name string, data any) error {
+func (a *app) render(c *fiber.Ctx, status int, name string, data any) error {
+	v := a.views
 	t, ok := v.pages[name]
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
 	lang := requestLang(c)
-	p := page{Lang: lang, Path: c.Path(), Data: data, loc: v.localizer(lang)}
+	p := page{Lang: lang, Path: c.Path(), User: user(c), CSRF: a.csrfToken(c), Demo: a.cfg.Demo, Data: data, loc: v.localizer(lang)}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
@@ -188,7 +200,11 @@ func requestLang(c *fiber.Ctx) string {
 	if l, ok := c.Locals("lang").(string); ok {
 		return l
 	}
-	lang := pickLang(c.Cookies(langCookie), c.Get(fiber.HeaderAcceptLanguage))
+	cookie := c.Cookies(langCookie)
+	if u := user(c); u != nil && cookie == "" {
+		cookie = u.Language
+	}
+	lang := pickLang(cookie, c.Get(fiber.HeaderAcceptLanguage))
 	c.Locals("lang", lang)
 	return lang
 }
@@ -208,4 +224,16 @@ func pickLang(cookie, acceptLanguage string) string {
 		return languages[0].String()
 	}
 	return languages[i].String()
+}
+
+// dict builds a map for passing several values to a partial template: (dict "Name" "email" ...).
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict needs key and value pairs")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		m[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return m, nil
 }

@@ -1,0 +1,67 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// SigninCodeTTL is how long a code handed out by a worker stays valid.
+const SigninCodeTTL = 7 * 24 * time.Hour
+
+// SigninCode is a one-time code a worker gives to a resident without email or password.
+type SigninCode struct {
+	ID        int64
+	UserID    int64
+	CodeHash  []byte
+	CreatedBy *int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+// ErrCodeInvalid covers unknown, expired and already used codes alike: one clear message.
+var ErrCodeInvalid = errors.New("sign-in code unknown, expired or already used")
+
+// IssueSigninCode makes a new code for a person; earlier unused codes stop working, so only the
+// latest sheet handed out is valid. It returns the code as printed: XXXX-XXXX.
+func IssueSigninCode(ctx context.Context, db *gorm.DB, userID, workerID int64) (string, time.Time, error) {
+	code := newCode(8)
+	expires := time.Now().Add(SigninCodeTTL)
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&SigninCode{}).Where("user_id = ? AND used_at IS NULL", userID).Update("expires_at", time.Now()).Error; err != nil {
+			return err
+		}
+		return tx.Create(&SigninCode{UserID: userID, CodeHash: hashSecret(code), CreatedBy: &workerID, ExpiresAt: expires}).Error
+	})
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("issue sign-in code: %w", err)
+	}
+	return code[:4] + "-" + code[4:], expires, nil
+}
+
+// RedeemSigninCode uses up a code and returns its person. A code works once: two browsers
+// racing with the same code get one session between them.
+func RedeemSigninCode(ctx context.Context, db *gorm.DB, typed string) (*User, error) {
+	code := NormalizeCode(typed)
+	if len(code) != 8 {
+		return nil, ErrCodeInvalid
+	}
+	var userID int64
+	res := db.WithContext(ctx).Raw(`UPDATE signin_codes SET used_at = now()
+		WHERE code_hash = ? AND used_at IS NULL AND expires_at > now() RETURNING user_id`, hashSecret(code)).Scan(&userID)
+	if res.Error != nil {
+		return nil, fmt.Errorf("redeem sign-in code: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrCodeInvalid
+	}
+	u, err := UserByID(ctx, db, userID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrCodeInvalid
+	}
+	return u, err
+}
