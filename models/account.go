@@ -229,3 +229,92 @@ func DeleteAccount(ctx context.Context, db *gorm.DB, userID int64) error {
 		return nil
 	})
 }
+
+// AccountRow is one line of a worker's or coordinator's list of people: enough to recognise
+// someone, never their email address or username.
+type AccountRow struct {
+	ID             int64     `json:"id"`
+	DisplayName    string    `json:"display_name"`
+	Role           Role      `json:"role"`
+	Neighbourhood  string    `json:"neighbourhood"`
+	RegisteredByMe bool      `json:"registered_by_me"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// maxListed bounds the lists of people; a neighbourhood platform with more needs a search first.
+const maxListed = 1000
+
+const accountRowsSQL = `SELECT u.id, u.display_name, u.role, coalesce(n.name, '') AS neighbourhood,
+	coalesce(u.registered_by = ?, false) AS registered_by_me, u.created_at
+	FROM users u LEFT JOIN neighbourhoods n ON n.id = u.home_neighbourhood_id
+	WHERE u.deleted_at IS NULL`
+
+// ResidentsFor lists the residents a worker may hand a new sign-in code: those they registered
+// and those living in a neighbourhood they work in (every resident, for a coordinator).
+func ResidentsFor(ctx context.Context, db *gorm.DB, actor *User) ([]AccountRow, error) {
+	if !CanRegisterOnBehalf(actor) {
+		return nil, ErrForbidden
+	}
+	q := accountRowsSQL + ` AND u.role = 'resident'`
+	args := []any{actor.ID}
+	if actor.Role != RoleCoordinator {
+		q += ` AND (u.registered_by = ? OR u.home_neighbourhood_id IN
+			(SELECT neighbourhood_id FROM neighbourhood_workers WHERE user_id = ?))`
+		args = append(args, actor.ID, actor.ID)
+	}
+	rows := []AccountRow{}
+	q += ` ORDER BY lower(u.display_name), u.id LIMIT ?`
+	if err := db.WithContext(ctx).Raw(q, append(args, maxListed)...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list residents: %w", err)
+	}
+	return rows, nil
+}
+
+// Accounts lists everyone, coordinators and workers first, for a coordinator managing roles.
+func Accounts(ctx context.Context, db *gorm.DB, actor *User) ([]AccountRow, error) {
+	if !CanChangeRoles(actor) {
+		return nil, ErrForbidden
+	}
+	rows := []AccountRow{}
+	q := accountRowsSQL + ` ORDER BY CASE u.role WHEN 'coordinator' THEN 0 WHEN 'worker' THEN 1 ELSE 2 END,
+		lower(u.display_name), u.id LIMIT ?`
+	if err := db.WithContext(ctx).Raw(q, actor.ID, maxListed).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return rows, nil
+}
+
+// ConfirmPassword checks the password a person types to confirm a grave step, such as deleting
+// their account. An account without a password (signed in with a code) has nothing to check.
+func ConfirmPassword(u *User, password string) error {
+	if u.PasswordHash == nil {
+		return nil
+	}
+	ok, err := VerifyPassword(*u.PasswordHash, password)
+	if err != nil {
+		return fmt.Errorf("verify password of user %d: %w", u.ID, err)
+	}
+	if !ok {
+		return FieldErrors{"password": "user.password.wrong"}
+	}
+	return nil
+}
+
+// DeleteOwnAccount is a person deleting their own account: the password confirms it, and the last
+// coordinator cannot leave the installation without one.
+func DeleteOwnAccount(ctx context.Context, db *gorm.DB, u *User, password string) error {
+	if err := ConfirmPassword(u, password); err != nil {
+		return err
+	}
+	if u.Role == RoleCoordinator {
+		var others int64
+		if err := db.WithContext(ctx).Model(&User{}).
+			Where("role = 'coordinator' AND deleted_at IS NULL AND id <> ?", u.ID).Count(&others).Error; err != nil {
+			return fmt.Errorf("count coordinators: %w", err)
+		}
+		if others == 0 {
+			return ErrLastCoordinator
+		}
+	}
+	return DeleteAccount(ctx, db, u.ID)
+}

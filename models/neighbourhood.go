@@ -250,3 +250,36 @@ func FollowedNeighbourhoods(ctx context.Context, db *gorm.DB, userID int64) ([]i
 	}
 	return ids, nil
 }
+
+// Staff lists the people a coordinator can assign to a neighbourhood: community workers and
+// coordinators, by display name.
+func Staff(ctx context.Context, db *gorm.DB) ([]PublicUser, error) {
+	var users []User
+	err := db.WithContext(ctx).Where("role IN ? AND deleted_at IS NULL", []Role{RoleWorker, RoleCoordinator}).
+		Order("display_name, id").Find(&users).Error
+	if err != nil {
+		return nil, fmt.Errorf("list staff: %w", err)
+	}
+	out := make([]PublicUser, 0, len(users))
+	for i := range users {
+		out = append(out, users[i].Public())
+	}
+	return out, nil
+}
+
+// MakeHome makes a neighbourhood the person's home, also when they had another one. Following
+// one's own home is pointless, so that follow ends.
+func MakeHome(ctx context.Context, db *gorm.DB, u *User, neighbourhoodID int64) error {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).
+			Updates(map[string]any{"home_neighbourhood_id": neighbourhoodID, "updated_at": time.Now()}).Error; err != nil {
+			return err
+		}
+		return tx.Exec("DELETE FROM neighbourhood_follows WHERE neighbourhood_id = ? AND user_id = ?", neighbourhoodID, u.ID).Error
+	})
+	if err != nil {
+		return fmt.Errorf("make home neighbourhood: %w", err)
+	}
+	u.HomeNeighbourhoodID = &neighbourhoodID
+	return nil
+}

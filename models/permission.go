@@ -52,3 +52,16 @@ func CanIssueSigninCode(ctx context.Context, db *gorm.DB, actor, target *User) (
 	}
 	return ok, nil
 }
+
+// CanChooseNewPassword: setting a password without typing the current one is for an account that
+// has none, or for someone who has just signed in with a code from their worker (because they
+// forgot it). Anyone else with a stolen session cannot lock the owner out this way.
+func CanChooseNewPassword(ctx context.Context, db *gorm.DB, u *User, s *Session) (bool, error) {
+	if u == nil || s == nil || s.UserID != u.ID {
+		return false, nil
+	}
+	if u.PasswordHash == nil {
+		return true, nil
+	}
+	return sessionStartedWithCode(ctx, db, s)
+}

@@ -65,3 +65,47 @@ func RedeemSigninCode(ctx context.Context, db *gorm.DB, typed string) (*User, er
 	}
 	return u, err
 }
+
+// IssueSigninCodeFor makes a new code for a resident after checking that the actor may (see
+// CanIssueSigninCode). It returns the resident, for the printed sheet.
+func IssueSigninCodeFor(ctx context.Context, db *gorm.DB, actor *User, residentID int64) (*User, string, time.Time, error) {
+	if !CanRegisterOnBehalf(actor) {
+		return nil, "", time.Time{}, ErrForbidden
+	}
+	target, err := UserByID(ctx, db, residentID)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	ok, err := CanIssueSigninCode(ctx, db, actor, target)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	if !ok {
+		return nil, "", time.Time{}, ErrForbidden
+	}
+	code, expires, err := IssueSigninCode(ctx, db, target.ID, actor.ID)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	return target, code, expires, nil
+}
+
+// CodeSessionWindow is how long after signing in with a code a person may choose a new password
+// without typing the old one (which they had forgotten, or never had).
+const CodeSessionWindow = time.Hour
+
+// sessionStartedWithCode reports whether s began with a sign-in code, not long ago: a code of its
+// person was used within two minutes of the session's start.
+func sessionStartedWithCode(ctx context.Context, db *gorm.DB, s *Session) (bool, error) {
+	if time.Since(s.CreatedAt) > CodeSessionWindow {
+		return false, nil
+	}
+	var n int64
+	err := db.WithContext(ctx).Model(&SigninCode{}).
+		Where("user_id = ? AND used_at BETWEEN ? AND ?", s.UserID, s.CreatedAt.Add(-2*time.Minute), s.CreatedAt.Add(2*time.Minute)).
+		Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("check code sign-in: %w", err)
+	}
+	return n > 0, nil
+}

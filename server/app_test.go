@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -316,6 +317,29 @@ func TestTranslationCatalogsAreComplete(t *testing.T) {
 	for k := range en {
 		if nl[k] == "" {
 			t.Errorf("nl.json lacks %q", k)
+		}
+	}
+	// Message ids in Go code: any string literal shaped like a catalog key with a known prefix.
+	prefixes := map[string]bool{}
+	for k := range nl {
+		prefixes[strings.SplitN(k, ".", 2)[0]] = true
+	}
+	// Only literals in the places message ids go: a field or map value, an assignment, or the
+	// second argument of a call such as Conflict("email", "user.email.taken"). SQL such as
+	// Order("users.display_name") is not one of them.
+	literal := regexp.MustCompile(`(?:[:=]|, )\s*"([a-z]+)\.([a-z0-9_]+(?:\.[a-z0-9_]+)*)"`)
+	for _, dir := range []string{".", "../models"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, file := range files {
+			if strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			src, _ := os.ReadFile(file)
+			for _, m := range literal.FindAllStringSubmatch(string(src), -1) {
+				if id := m[1] + "." + m[2]; prefixes[m[1]] && nl[id] == "" && !strings.HasSuffix(id, ".json") && !strings.HasSuffix(id, ".html") {
+					t.Errorf("%s uses message id %q, which is not in the catalog", file, id)
+				}
+			}
 		}
 	}
 	used := regexp.MustCompile(`\.Tf? "([a-z0-9_.]+)"`)

@@ -51,8 +51,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return serve(ctx, cfg, log)
 	case "healthcheck":
 		return healthcheck(cfg)
+	case "create-coordinator":
+		return createCoordinator(ctx, cfg, log, fs.Args()[1:], getenv, stdin, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve (default), healthcheck", cmd)
+		return fmt.Errorf("unknown command %q; commands: serve (default), healthcheck, create-coordinator", cmd)
 	}
 }
 

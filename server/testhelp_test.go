@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"log/slog"
 	"net"
 	"testing"
 )
@@ -13,3 +15,5 @@ func listenLocal(t *testing.T) net.Listener {
 	}
 	return ln
 }
+
+func testLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
