@@ -170,7 +170,7 @@ CREATE TABLE meetups (
     CHECK (ends_at > starts_at),
     CHECK ((place_lat IS NULL) = (place_lon IS NULL)),
     CHECK (free = (cost = '')),
-    CHECK (capacity IS NULL OR seats_taken <= capacity),
+    CONSTRAINT meetups_capacity_not_exceeded CHECK (capacity IS NULL OR seats_taken <= capacity),
     CHECK ((status = 'cancelled') = (cancel_reason IS NOT NULL AND cancelled_at IS NOT NULL)),
     CHECK (status = 'draft' OR place_name <> '' OR place_address <> '' OR online_url IS NOT NULL),
     CHECK ((series_id IS NULL) = (occurrence_start IS NULL)),
@@ -197,14 +197,18 @@ CREATE TABLE meetup_comments (
 CREATE INDEX meetup_comments_meetup_idx ON meetup_comments (meetup_id, id);
 
 -- Someone signed up without an account. The private link to see or cancel the sign-up carries a
--- token; only its hash is kept. Deleted some time after the meetup (least data).
+-- token; only its hash is kept. Name and contact are forgotten some time after the meetup (least
+-- data); the sign-up itself stays for the figures.
 CREATE TABLE guests (
-    id         bigserial PRIMARY KEY,
-    name       text NOT NULL CHECK (length(btrim(name)) BETWEEN 1 AND 60),
-    phone      text CHECK (phone ~ '^\+?[0-9]{6,15}$'),
-    email      text CHECK (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' AND length(email) <= 254),
-    token_hash bytea NOT NULL UNIQUE,
-    created_at timestamptz NOT NULL DEFAULT now()
+    id           bigserial PRIMARY KEY,
+    name         text NOT NULL,
+    phone        text CHECK (phone ~ '^\+?[0-9]{6,15}$'),
+    email        text CHECK (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' AND length(email) <= 254),
+    token_hash   bytea NOT NULL UNIQUE,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    forgotten_at timestamptz,
+    CHECK (CASE WHEN forgotten_at IS NULL THEN length(btrim(name)) BETWEEN 1 AND 60
+                ELSE name = '' AND phone IS NULL AND email IS NULL END)
 );
 
 -- Order of arrival for the waitlist. Drawn while the meetup row is locked, so it is the order in

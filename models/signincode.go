@@ -95,14 +95,15 @@ func IssueSigninCodeFor(ctx context.Context, db *gorm.DB, actor *User, residentI
 const CodeSessionWindow = time.Hour
 
 // sessionStartedWithCode reports whether s began with a sign-in code, not long ago: a code of its
-// person was used within two minutes of the session's start.
+// person was used at the session's start (give or take a little clock difference between the
+// database and Nabij).
 func sessionStartedWithCode(ctx context.Context, db *gorm.DB, s *Session) (bool, error) {
 	if time.Since(s.CreatedAt) > CodeSessionWindow {
 		return false, nil
 	}
 	var n int64
 	err := db.WithContext(ctx).Model(&SigninCode{}).
-		Where("user_id = ? AND used_at BETWEEN ? AND ?", s.UserID, s.CreatedAt.Add(-2*time.Minute), s.CreatedAt.Add(2*time.Minute)).
+		Where("user_id = ? AND used_at BETWEEN ? AND ?", s.UserID, s.CreatedAt.Add(-30*time.Second), s.CreatedAt.Add(30*time.Second)).
 		Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("check code sign-in: %w", err)
