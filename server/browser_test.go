@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -32,9 +33,10 @@ func liveServer(t *testing.T) (string, *app) {
 
 // newChromium starts Debian's headless Chromium with a window of the given size and collects
 // every console error, uncaught exception and browser log error (CSP violations among them).
-func newChromium(t *testing.T, width, height int) (context.Context, func() []string) {
+func newChromium(t *testing.T, width, height int) (context.Context, func() []string, *bytes.Buffer) {
 	t.Helper()
 	// Not t.TempDir: Chromium may still write to its profile while the test cleans up.
+	output := &bytes.Buffer{} // Chromium's own messages, shown when it dies
 	profile, err := os.MkdirTemp("", "nabij-chromium-")
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +51,7 @@ func newChromium(t *testing.T, width, height int) (context.Context, func() []str
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(width, height),
 		chromedp.UserDataDir(profile),
+		chromedp.CombinedOutput(output),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
@@ -78,13 +81,13 @@ func newChromium(t *testing.T, width, height int) (context.Context, func() []str
 		}
 	})
 	if err := chromedp.Run(ctx, log.Enable(), runtime.Enable(), chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		t.Fatalf("start chromium: %v\n%s", err, output)
 	}
 	return ctx, func() []string {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), problems...)
-	}
+	}, output
 }
 
 func screenshot(name string) chromedp.Action {
@@ -103,20 +106,20 @@ func screenshot(name string) chromedp.Action {
 // TestBrowserSignUpSignOutSignInAndOpenTheNeighbourhood walks a new resident's first visit on a
 // phone-sized and a desktop screen, and fails on any console error.
 func TestBrowserSignUpSignOutSignInAndOpenTheNeighbourhood(t *testing.T) {
-	t.Parallel()
+	// Not parallel, and the two screens one after the other: Chromium beside dozens of parallel
+	// tests on a 2-core machine was seen to die mid-run.
 	for _, size := range []struct {
 		name          string
 		width, height int
 	}{{"phone", 360, 740}, {"desktop", 1280, 800}} {
 		t.Run(size.name, func(t *testing.T) {
-			t.Parallel()
 			base, a := liveServer(t)
 			hood, err := models.CreateNeighbourhood(context.Background(), a.db.Gorm, models.NeighbourhoodInput{
 				Name: ptr("Rabot"), Municipality: ptr("Gent"), Description: ptr("Wijk rond de Rabottorens.")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, problems := newChromium(t, size.width, size.height)
+			ctx, problems, output := newChromium(t, size.width, size.height)
 			shot := func(step string) chromedp.Action { return screenshot(size.name + "-" + step) }
 			var title, hoodText string
 			var scrollWidth, innerWidth int
@@ -150,7 +153,7 @@ func TestBrowserSignUpSignOutSignInAndOpenTheNeighbourhood(t *testing.T) {
 				shot("4-neighbourhood"),
 			)
 			if err != nil {
-				t.Fatalf("browser: %v (screenshots in server/%s)", err, screenshotDir)
+				t.Fatalf("browser: %v (screenshots in server/%s)\nChromium said:\n%s", err, screenshotDir, tail(output.String(), 3000))
 			}
 			if !strings.Contains(title, fmt.Sprintf("/neighbourhoods/%d", hood.ID)) {
 				t.Errorf("after sign-up the resident landed on %s, not their neighbourhood", title)
@@ -166,4 +169,11 @@ func TestBrowserSignUpSignOutSignInAndOpenTheNeighbourhood(t *testing.T) {
 			}
 		})
 	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
