@@ -63,16 +63,28 @@ func messageBody(body string, maxLen int, required, tooLong string) (string, err
 	return body, nil
 }
 
-// CreatePost writes a post in a group's discussion (members).
-func CreatePost(ctx context.Context, db *gorm.DB, actor *User, groupID int64, body string) (*Post, error) {
+// groupToPostIn loads a group the actor can see and may write in: ErrNotFound for a group they
+// cannot see, ErrForbidden for one they can see but not write in.
+func groupToPostIn(ctx context.Context, db *gorm.DB, actor *User, groupID int64) (*Group, error) {
 	g, err := GroupByID(ctx, db, actor, groupID)
 	if err != nil {
 		return nil, err
 	}
-	if ok, err := CanPostInGroup(ctx, db, actor, g); err != nil {
+	ok, err := CanPostInGroup(ctx, db, actor, g)
+	if err != nil {
 		return nil, err
-	} else if !ok {
+	}
+	if !ok {
 		return nil, ErrForbidden
+	}
+	return g, nil
+}
+
+// CreatePost writes a post in a group's discussion (members).
+func CreatePost(ctx context.Context, db *gorm.DB, actor *User, groupID int64, body string) (*Post, error) {
+	g, err := groupToPostIn(ctx, db, actor, groupID)
+	if err != nil {
+		return nil, err
 	}
 	if body, err = messageBody(body, 4000, "post.body.required", "post.body.too_long"); err != nil {
 		return nil, err
@@ -92,16 +104,11 @@ func CommentOnPost(ctx context.Context, db *gorm.DB, actor *User, postID int64, 
 	} else if err != nil {
 		return nil, fmt.Errorf("load post %d: %w", postID, err)
 	}
-	g, err := GroupByID(ctx, db, actor, p.GroupID)
+	if _, err := groupToPostIn(ctx, db, actor, p.GroupID); err != nil {
+		return nil, err
+	}
+	body, err := messageBody(body, 2000, "comment.body.required", "comment.body.too_long")
 	if err != nil {
-		return nil, err
-	}
-	if ok, err := CanPostInGroup(ctx, db, actor, g); err != nil {
-		return nil, err
-	} else if !ok {
-		return nil, ErrForbidden
-	}
-	if body, err = messageBody(body, 2000, "comment.body.required", "comment.body.too_long"); err != nil {
 		return nil, err
 	}
 	c := &PostComment{PostID: p.ID, AuthorID: &actor.ID, Body: body, Author: actor.Public()}
