@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -20,6 +21,7 @@ type app struct {
 	log     *slog.Logger
 	views   *views
 	metrics *metrics
+	openapi []byte // the merged OpenAPI document, see openapi.go
 }
 
 // newApp builds the Fiber application with its one routing table.
@@ -28,7 +30,11 @@ func newApp(cfg config, db *database, log *slog.Logger) (*fiber.App, *app, error
 	if err != nil {
 		return nil, nil, err
 	}
-	a := &app{cfg: cfg, db: db, log: log, views: v, metrics: newMetrics(db.SQL)}
+	doc, err := openapiDocument()
+	if err != nil {
+		return nil, nil, fmt.Errorf("openapi: %w", err)
+	}
+	a := &app{cfg: cfg, db: db, log: log, views: v, metrics: newMetrics(db.SQL), openapi: doc}
 	f := fiber.New(fiber.Config{
 		AppName:               "Nabij",
 		ErrorHandler:          a.handleError,
