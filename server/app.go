@@ -116,6 +116,14 @@ func (a *app) routes(f *fiber.App) {
 	f.Get("/users", a.usersPage)
 	f.Post("/users/:id/role", a.setRolePage)
 
+	// groups, discussion, reports and moderation (pages)
+
+	// meetups, agenda, sign-ups, guests (pages)
+
+	// check-in, attendance, flyers, calendar and Atom feeds
+
+	// notifications (pages)
+
 	api := f.Group("/api")
 	api.Get("/openapi.json", a.openAPI)
 	v1 := api.Group("/v1")
@@ -146,6 +154,14 @@ func (a *app) routes(f *fiber.App) {
 	v1.Post("/users", a.apiCreateResident)
 	v1.Post("/users/:id/signin-codes", a.apiIssueCode)
 	v1.Patch("/users/:id", a.apiSetRole)
+
+	// groups, discussion, reports and moderation (API)
+
+	// meetups, sign-ups, guests (API)
+
+	// check-in and attendance (API)
+
+	// notifications (API)
 }
 
 // observe gives each request an id, turns errors into responses (so the status is final),

@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"mime"
 	"path"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -138,6 +140,7 @@ type page struct {
 	Demo bool
 	Data any
 	loc  *i18n.Localizer
+	tz   *time.Location // the installation's time zone: every date on a page is shown in it
 }
 
 // T translates a message id. A missing id shows the id itself, which a test catches.
@@ -162,6 +165,34 @@ func (p page) Tf(id string, kv ...any) string {
 	return s
 }
 
+// In returns t in the installation's time zone (for {{.In .Data.Start}} before formatting).
+func (p page) In(t time.Time) time.Time {
+	if p.tz == nil {
+		return t
+	}
+	return t.In(p.tz)
+}
+
+// Day is a date as people say it: "dinsdag 24 november" (the year only when it is not this year).
+func (p page) Day(t time.Time) string {
+	t = p.In(t)
+	s := p.Tf("date.day", "Weekday", p.T("weekday."+strconv.Itoa(int(t.Weekday()))), "Day", t.Day(),
+		"Month", p.T("month."+strconv.Itoa(int(t.Month()))))
+	if t.Year() != p.In(time.Now()).Year() {
+		s += " " + strconv.Itoa(t.Year())
+	}
+	return s
+}
+
+// Clock is the time of day on a 24-hour clock, as in Belgium and the Netherlands: "19:30".
+func (p page) Clock(t time.Time) string { return p.In(t).Format("15:04") }
+
+// When is a day and a time: "dinsdag 24 november, 19:30".
+func (p page) When(t time.Time) string { return p.Day(t) + ", " + p.Clock(t) }
+
+// ISO is the RFC 3339 form for <time datetime> and machine-readable data.
+func (p page) ISO(t time.Time) string { return p.In(t).Format(time.RFC3339) }
+
 // localizer returns the translator for a language code.
 func (v *views) localizer(lang string) *i18n.Localizer { return i18n.NewLocalizer(v.catalog, lang) }
 
@@ -182,7 +213,7 @@ func (a *app) render(c *fiber.Ctx, status int, name string, data any) error {
 		return fmt.Errorf("no template %q", name)
 	}
 	lang := requestLang(c)
-	p := page{Lang: lang, Path: c.Path(), User: user(c), CSRF: a.csrfToken(c), Demo: a.cfg.Demo, Data: data, loc: v.localizer(lang)}
+	p := page{Lang: lang, Path: c.Path(), User: user(c), CSRF: a.csrfToken(c), Demo: a.cfg.Demo, Data: data, loc: v.localizer(lang), tz: a.cfg.Location}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
