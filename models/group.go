@@ -291,7 +291,10 @@ func JoinGroup(ctx context.Context, db *gorm.DB, u *User, groupID int64, message
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return FieldErrors{"group": "group.request.already"}
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			return notification{kind: NotifyJoinRequest, groupID: &g.ID, actorID: &u.ID, body: message}.toOrganisers(tx)
 		default:
 			return FieldErrors{"group": "group.invitation_needed"}
 		}

@@ -112,8 +112,13 @@ func DecideJoinRequest(ctx context.Context, db *gorm.DB, actor *User, requestID 
 		if res.RowsAffected == 0 {
 			return FieldErrors{"request": "group.request.decided"}
 		}
-		if !accept {
-			return nil
+		kind := NotifyRequestDeclined
+		if accept {
+			kind = NotifyRequestAccepted
+		}
+		told := notification{kind: kind, groupID: &r.GroupID, actorID: &actor.ID, body: answer}
+		if err := told.toUsers(tx, []int64{r.UserID}); err != nil || !accept {
+			return err
 		}
 		if role, err := GroupRoleOf(ctx, tx, r.GroupID, r.UserID); err != nil || role != "" {
 			return err
@@ -156,7 +161,10 @@ func InviteToGroup(ctx context.Context, db *gorm.DB, actor *User, groupID, userI
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return FieldErrors{"user_id": "group.invitation.already"}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return notification{kind: NotifyInvitation, groupID: &groupID, actorID: &actor.ID}.toUsers(tx, []int64{userID})
 	})
 	if err != nil {
 		return nil, groupError("invite to group", err)

@@ -345,6 +345,8 @@ type MeetupChange struct {
 	Promoted []int64
 	// Notify are the sign-ups (going or waitlisted) of cancelled meetups: tell them.
 	Notify []int64
+	// by is who made the change: they are not told about it.
+	by *int64
 }
 
 // SeriesScope says which occurrences of a recurring meetup a change applies to.
@@ -372,7 +374,7 @@ func UpdateMeetup(ctx context.Context, db *gorm.DB, actor *User, id int64, in Me
 	if m.Status == MeetupCancelled {
 		return nil, FieldErrors{"status": "meetup.cancelled"}
 	}
-	change := &MeetupChange{}
+	change := &MeetupChange{by: &actor.ID}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if scope == ThisAndLater && m.SeriesID != nil {
 			return updateLater(tx, m.ID, in, change)
@@ -394,6 +396,7 @@ func UpdateMeetup(ctx context.Context, db *gorm.DB, actor *User, id int64, in Me
 
 // saveChanged applies in to a locked meetup, stores it and fills the waitlist when there is room.
 func saveChanged(tx *gorm.DB, m *Meetup, in MeetupInput, change *MeetupChange) error {
+	before := *m
 	if err := in.apply(m).Err(); err != nil {
 		return err
 	}
@@ -404,6 +407,15 @@ func saveChanged(tx *gorm.DB, m *Meetup, in MeetupInput, change *MeetupChange) e
 	m.UpdatedAt = time.Now()
 	if err := tx.Save(m).Error; err != nil {
 		return err
+	}
+	if changedForAttendees(&before, m) && m.Status == MeetupPublished {
+		var active []int64
+		if err := tx.Model(&RSVP{}).Where("meetup_id = ? AND status IN ('going', 'waitlisted')", m.ID).Pluck("id", &active).Error; err != nil {
+			return err
+		}
+		if err := (notification{kind: NotifyMeetupChanged, actorID: change.by}).toSignUps(tx, active); err != nil {
+			return err
+		}
 	}
 	promoted, err := promote(tx, m.ID)
 	if err != nil {
@@ -461,8 +473,12 @@ func CancelMeetup(ctx context.Context, db *gorm.DB, actor *User, id int64, reaso
 		for i := range ms {
 			ids[i] = ms[i].ID
 		}
-		return tx.Model(&RSVP{}).Where("meetup_id IN ? AND status IN ('going', 'waitlisted')", ids).
+		err := tx.Model(&RSVP{}).Where("meetup_id IN ? AND status IN ('going', 'waitlisted')", ids).
 			Order("meetup_id, arrival").Pluck("id", &change.Notify).Error
+		if err != nil {
+			return err
+		}
+		return notification{kind: NotifyMeetupCancelled, actorID: &actor.ID, body: reason}.toSignUps(tx, change.Notify)
 	})
 	if err != nil {
 		return nil, meetupError("cancel meetup", err)

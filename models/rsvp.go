@@ -364,7 +364,10 @@ func promote(tx *gorm.DB, meetupID int64) ([]int64, error) {
 	now := time.Now()
 	err := tx.Model(&RSVP{}).Where("id IN ? AND status = 'waitlisted'", ids).
 		Updates(map[string]any{"status": RSVPGoing, "promoted_at": now, "updated_at": now}).Error
-	return ids, err
+	if err != nil {
+		return nil, err
+	}
+	return ids, notification{kind: NotifyPromoted}.toSignUps(tx, ids)
 }
 
 // position fills in the waitlist position of a waitlisted sign-up.
