@@ -4,9 +4,9 @@
 CREATE TABLE notifications (
     id         bigserial PRIMARY KEY,
     user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    kind       text NOT NULL CHECK (kind IN ('waitlist.promoted', 'meetup.changed', 'meetup.cancelled',
-                   'meetup.announcement', 'group.join_request', 'group.request_accepted',
-                   'group.request_declined', 'group.invitation')),
+    kind       text NOT NULL CHECK (kind IN ('waitlist_promoted', 'meetup_changed', 'meetup_cancelled',
+                   'meetup_announcement', 'group_join_request', 'group_request_accepted',
+                   'group_request_declined', 'group_invitation')),
     meetup_id  bigint REFERENCES meetups (id) ON DELETE CASCADE,
     group_id   bigint REFERENCES groups (id) ON DELETE CASCADE,
     actor_id   bigint REFERENCES users (id) ON DELETE SET NULL,

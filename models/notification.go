@@ -15,14 +15,14 @@ type NotificationKind string
 
 // The kinds of notification.
 const (
-	NotifyPromoted        NotificationKind = "waitlist.promoted"
-	NotifyMeetupChanged   NotificationKind = "meetup.changed"
-	NotifyMeetupCancelled NotificationKind = "meetup.cancelled"
-	NotifyAnnouncement    NotificationKind = "meetup.announcement"
-	NotifyJoinRequest     NotificationKind = "group.join_request"
-	NotifyRequestAccepted NotificationKind = "group.request_accepted"
-	NotifyRequestDeclined NotificationKind = "group.request_declined"
-	NotifyInvitation      NotificationKind = "group.invitation"
+	NotifyPromoted        NotificationKind = "waitlist_promoted"
+	NotifyMeetupChanged   NotificationKind = "meetup_changed"
+	NotifyMeetupCancelled NotificationKind = "meetup_cancelled"
+	NotifyAnnouncement    NotificationKind = "meetup_announcement"
+	NotifyJoinRequest     NotificationKind = "group_join_request"
+	NotifyRequestAccepted NotificationKind = "group_request_accepted"
+	NotifyRequestDeclined NotificationKind = "group_request_declined"
+	NotifyInvitation      NotificationKind = "group_invitation"
 )
 
 // Notification is one message for one person, with what it is about.

@@ -37,7 +37,7 @@ func TestAPlaceOffTheWaitlistIsToldToThePersonWhoGotIt(t *testing.T) {
 	if _, err := SetRSVP(ctx, w.db, w.ann, m.ID, RSVPInput{Status: RSVPNotGoing}); err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(kinds(t, w, w.bob)); got != "[waitlist.promoted:Soep op vrijdag:]" {
+	if got := fmt.Sprint(kinds(t, w, w.bob)); got != "[waitlist_promoted:Soep op vrijdag:]" {
 		t.Errorf("bob, first on the waitlist, was told %s", got)
 	}
 	if got := kinds(t, w, carl); len(got) != 0 {
@@ -78,7 +78,7 @@ func TestCancellingOrMovingAMeetupTellsEveryoneSignedUpButNotTheOrganiser(t *tes
 	if _, err := CancelMeetup(ctx, w.db, w.worker, m.ID, "De zaal is onder water gelopen", OnlyThis); err != nil {
 		t.Fatal(err)
 	}
-	want := "[meetup.cancelled:Soep op zaterdag:De zaal is onder water gelopen meetup.changed:Soep op zaterdag:]"
+	want := "[meetup_cancelled:Soep op zaterdag:De zaal is onder water gelopen meetup_changed:Soep op zaterdag:]"
 	for _, u := range []*User{w.ann, w.bob} { // going and waitlisted alike
 		if got := fmt.Sprint(kinds(t, w, u)); got != want {
 			t.Errorf("%s was told %s, want %s (a new title alone is no news)", *u.Username, got, want)
@@ -96,7 +96,7 @@ func TestGroupRequestsAndInvitationsReachTheRightPeople(t *testing.T) {
 	if _, err := JoinGroup(ctx, w.db, w.bob, g.ID, "Ik kan solderen"); err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(kinds(t, w, w.ann)); got != "[group.join_request:Repair café:Ik kan solderen]" {
+	if got := fmt.Sprint(kinds(t, w, w.ann)); got != "[group_join_request:Repair café:Ik kan solderen]" {
 		t.Errorf("the organiser was told %s", got)
 	}
 	reqs, err := JoinRequests(ctx, w.db, w.ann, g.ID)
@@ -106,14 +106,14 @@ func TestGroupRequestsAndInvitationsReachTheRightPeople(t *testing.T) {
 	if _, err := DecideJoinRequest(ctx, w.db, w.ann, reqs[0].ID, true, "Welkom!"); err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(kinds(t, w, w.bob)); got != "[group.request_accepted:Repair café:Welkom!]" {
+	if got := fmt.Sprint(kinds(t, w, w.bob)); got != "[group_request_accepted:Repair café:Welkom!]" {
 		t.Errorf("bob was told %s", got)
 	}
 	carl := w.resident(t, "carl")
 	if _, err := InviteToGroup(ctx, w.db, w.ann, g.ID, carl.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(kinds(t, w, carl)); got != "[group.invitation:Repair café:]" {
+	if got := fmt.Sprint(kinds(t, w, carl)); got != "[group_invitation:Repair café:]" {
 		t.Errorf("carl was told %s", got)
 	}
 }
@@ -139,7 +139,7 @@ func TestAnOrganiserAnnouncesToEveryoneSignedUp(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("announced to %d (%v), want ann and bob", n, err)
 	}
-	if got := fmt.Sprint(kinds(t, w, w.bob)); got != "[meetup.announcement:Soep op vrijdag:Breng een beker mee]" {
+	if got := fmt.Sprint(kinds(t, w, w.bob)); got != "[meetup_announcement:Soep op vrijdag:Breng een beker mee]" {
 		t.Errorf("bob (waitlisted) was told %s", got)
 	}
 }
