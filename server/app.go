@@ -123,6 +123,9 @@ func (a *app) routes(f *fiber.App) {
 	// check-in, attendance, flyers, calendar and Atom feeds
 
 	// notifications (pages)
+	f.Get("/notifications", a.notificationsPage)
+	f.Get("/meetups/:id/announce", a.announcePage)
+	f.Post("/meetups/:id/announce", a.announce)
 
 	api := f.Group("/api")
 	api.Get("/openapi.json", a.openAPI)
@@ -162,6 +165,9 @@ func (a *app) routes(f *fiber.App) {
 	// check-in and attendance (API)
 
 	// notifications (API)
+	v1.Get("/me/notifications", a.apiNotifications)
+	v1.Post("/me/notifications/read", a.apiReadNotifications)
+	v1.Post("/meetups/:id/announcements", a.apiAnnounce)
 }
 
 // observe gives each request an id, turns errors into responses (so the status is final),

@@ -138,9 +138,11 @@ type page struct {
 	User *models.User
 	CSRF string
 	Demo bool
-	Data any
-	loc  *i18n.Localizer
-	tz   *time.Location // the installation's time zone: every date on a page is shown in it
+	// Unread is the number of unread notifications of the signed-in person (the badge).
+	Unread int64
+	Data   any
+	loc    *i18n.Localizer
+	tz     *time.Location // the installation's time zone: every date on a page is shown in it
 }
 
 // T translates a message id. A missing id shows the id itself, which a test catches.
@@ -214,6 +216,13 @@ func (a *app) render(c *fiber.Ctx, status int, name string, data any) error {
 	}
 	lang := requestLang(c)
 	p := page{Lang: lang, Path: c.Path(), User: user(c), CSRF: a.csrfToken(c), Demo: a.cfg.Demo, Data: data, loc: v.localizer(lang), tz: a.cfg.Location}
+	if p.User != nil {
+		n, err := models.UnreadNotifications(c.UserContext(), a.db.Gorm, p.User.ID)
+		if err != nil {
+			return err
+		}
+		p.Unread = n
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
