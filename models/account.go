@@ -212,10 +212,14 @@ func DeleteAccount(ctx context.Context, db *gorm.DB, userID int64) error {
 			"DELETE FROM signin_codes WHERE user_id = ?",
 			"DELETE FROM neighbourhood_follows WHERE user_id = ?",
 			"DELETE FROM neighbourhood_workers WHERE user_id = ?",
+			"DELETE FROM notifications WHERE user_id = ?",
 		} {
 			if err := tx.Exec(q, userID).Error; err != nil {
 				return fmt.Errorf("delete account data: %w", err)
 			}
+		}
+		if _, err := ForgetParticipation(ctx, tx, userID); err != nil {
+			return err
 		}
 		res := tx.Exec(`UPDATE users SET display_name = NULL, email = NULL, username = NULL, password_hash = NULL,
 			initials = NULL, home_neighbourhood_id = NULL, role = 'resident', deleted_at = now(), updated_at = now()

@@ -17,6 +17,9 @@ type Export struct {
 	Codes      []exportRow   `json:"signin_codes"`
 	Follows    []exportRow   `json:"followed_neighbourhoods"`
 	WorksIn    []exportRow   `json:"worker_of_neighbourhoods"`
+	// Participation is what they did in groups and meetups.
+	Participation *ParticipationExport `json:"participation"`
+	Notifications []exportRow          `json:"notifications"`
 }
 
 type exportAccount struct {
@@ -52,6 +55,7 @@ func ExportAccount(ctx context.Context, db *gorm.DB, u *User) (*Export, error) {
 		{&e.Codes, "SELECT created_at, expires_at, used_at, created_by AS created_by_user_id FROM signin_codes WHERE user_id = ? ORDER BY id"},
 		{&e.Follows, "SELECT n.id, n.name, f.created_at FROM neighbourhood_follows f JOIN neighbourhoods n ON n.id = f.neighbourhood_id WHERE f.user_id = ? ORDER BY n.id"},
 		{&e.WorksIn, "SELECT n.id, n.name, w.created_at FROM neighbourhood_workers w JOIN neighbourhoods n ON n.id = w.neighbourhood_id WHERE w.user_id = ? ORDER BY n.id"},
+		{&e.Notifications, "SELECT kind, meetup_id, group_id, body, created_at, read_at FROM notifications WHERE user_id = ? ORDER BY id"},
 	}
 	for _, q := range queries {
 		rows := []map[string]any{}
@@ -63,5 +67,10 @@ func ExportAccount(ctx context.Context, db *gorm.DB, u *User) (*Export, error) {
 			(*q.into)[i] = r
 		}
 	}
+	p, err := ExportParticipation(ctx, db, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	e.Participation = p
 	return e, nil
 }

@@ -143,3 +143,30 @@ func TestAnOrganiserAnnouncesToEveryoneSignedUp(t *testing.T) {
 		t.Errorf("bob (waitlisted) was told %s", got)
 	}
 }
+
+func TestDeletingAnAccountGivesTheirPlaceToTheNextAndTheExportHoldsTheirSignUps(t *testing.T) {
+	w := newHoodWorld(t)
+	ctx := t.Context()
+	m := w.meetup(t, nil, 1, time.Now().Add(48*time.Hour))
+	for _, u := range []*User{w.ann, w.bob} {
+		if _, err := SetRSVP(ctx, w.db, u, m.ID, RSVPInput{Status: RSVPGoing}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := ExportAccount(ctx, w.db, w.ann)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Participation == nil || len(e.Participation.SignUps) != 1 {
+		t.Fatalf("ann's export has no sign-up: %+v", e.Participation)
+	}
+	if err := DeleteAccount(ctx, w.db, w.ann.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(kinds(t, w, w.bob)); got != "[waitlist_promoted:Soep op vrijdag:]" {
+		t.Errorf("bob was told %s after ann left Nabij", got)
+	}
+	if m := reload(t, w.db, m.ID); m.SeatsTaken != 1 || m.WaitlistCount != 0 {
+		t.Errorf("seats %d, waitlist %d after ann left", m.SeatsTaken, m.WaitlistCount)
+	}
+}

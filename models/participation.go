@@ -64,8 +64,8 @@ func ExportParticipation(ctx context.Context, db *gorm.DB, userID int64) (*Parti
 // deleting transaction. It ends the person's memberships (where they were the last organiser, the
 // longest-standing other member takes over; a group left without members gets as organiser whoever
 // joins next, and coordinators still manage it), their requests, invitations and calendar feed, and
-// their sign-ups for meetups that have not ended, so their places go to the waitlist. It returns
-// the promoted sign-ups to notify after the commit. What they wrote, and past sign-ups and
+// their sign-ups for meetups that have not ended, so their places go to the waitlist (the
+// promoted are notified in the same transaction). It returns the promoted sign-ups. What they wrote, and past sign-ups and
 // check-ins, stay for the figures, shown as a former neighbour.
 func ForgetParticipation(ctx context.Context, tx *gorm.DB, userID int64) ([]int64, error) {
 	tx = tx.WithContext(ctx)
