@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -43,7 +44,8 @@ var demoPeople = []demoPerson{
 }
 
 // fillDemo puts a believable demo in an empty database, and never touches one that holds data.
-func fillDemo(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
+// Dates are laid out around today in loc, the installation's time zone.
+func fillDemo(ctx context.Context, db *gorm.DB, log *slog.Logger, loc *time.Location) error {
 	var n int64
 	if err := db.WithContext(ctx).Raw("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM neighbourhoods)").Scan(&n).Error; err != nil {
 		return fmt.Errorf("check for existing data: %w", err)
@@ -54,6 +56,7 @@ func fillDemo(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var hoods []*models.Neighbourhood
+		people := map[string]*models.User{}
 		for _, in := range demoNeighbourhoods {
 			h, err := models.CreateNeighbourhood(ctx, tx, in)
 			if err != nil {
@@ -70,7 +73,9 @@ func fillDemo(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
 			if err != nil {
 				return fmt.Errorf("demo person %s: %w", p.name, err)
 			}
+			people[p.username] = u
 			if p.role != models.RoleResident {
+				u.Role = p.role
 				if err := tx.Model(u).Update("role", p.role).Error; err != nil {
 					return err
 				}
@@ -80,6 +85,9 @@ func fillDemo(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
 					return err
 				}
 			}
+		}
+		if err := fillDemoMeetups(ctx, tx, loc, hoods, people); err != nil {
+			return fmt.Errorf("demo groups and meetups: %w", err)
 		}
 		if err := tx.Exec("INSERT INTO settings (key, value) VALUES ('demo', 'filled')").Error; err != nil {
 			return err

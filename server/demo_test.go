@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDemoFillsAnEmptyDatabaseAndListsItsSignInsOnlyInDemoMode(t *testing.T) {
@@ -12,7 +13,7 @@ func TestDemoFillsAnEmptyDatabaseAndListsItsSignInsOnlyInDemoMode(t *testing.T) 
 	cfg := testConfig(t)
 	cfg.Demo = true
 	db := testDatabase(t)
-	if err := fillDemo(context.Background(), db.Gorm, testLogger()); err != nil {
+	if err := fillDemo(context.Background(), db.Gorm, testLogger(), time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	f, a, err := newApp(cfg, db, testLogger())
@@ -23,7 +24,18 @@ func TestDemoFillsAnEmptyDatabaseAndListsItsSignInsOnlyInDemoMode(t *testing.T) 
 	if users < 5 || countRows(t, a, "SELECT count(*) FROM neighbourhoods") != 2 || countRows(t, a, "SELECT count(*) FROM users WHERE role = 'coordinator'") != 1 {
 		t.Fatalf("demo has %d users", users)
 	}
-	if err := fillDemo(context.Background(), db.Gorm, testLogger()); err != nil {
+	// Groups of each kind, a weekly series with past attendance, a full meetup with a waitlist.
+	for q, want := range map[string]int64{
+		"SELECT count(DISTINCT membership) FROM groups":                                                                   3,
+		"SELECT count(*) FROM meetups WHERE series_id IS NOT NULL AND title = 'Soepcafé'":                                 12,
+		"SELECT count(*) FROM meetups WHERE title = 'Fietsherstelles' AND seats_taken = capacity AND waitlist_count = 3":  1,
+		"SELECT count(DISTINCT c.meetup_id) FROM checkins c JOIN meetups m ON m.id = c.meetup_id WHERE m.ends_at < now()": 3,
+	} {
+		if n := countRows(t, a, q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
+	}
+	if err := fillDemo(context.Background(), db.Gorm, testLogger(), time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	if n := countRows(t, a, "SELECT count(*) FROM users"); n != users {

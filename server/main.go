@@ -100,7 +100,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	defer db.Close()
 
 	if cfg.Demo {
-		if err := fillDemo(ctx, db.Gorm, log); err != nil {
+		if err := fillDemo(ctx, db.Gorm, log, cfg.Location); err != nil {
 			ln.Close()
 			return err
 		}
