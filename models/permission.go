@@ -255,6 +255,9 @@ func CanOrganiseMeetup(ctx context.Context, db *gorm.DB, u *User, m *Meetup) (bo
 // CanSeeAttendance: attendance figures (not names) are for the meetup's organisers and for the
 // neighbourhood's workers, except for the meetups of private groups.
 func CanSeeAttendance(ctx context.Context, db *gorm.DB, u *User, m *Meetup) (bool, error) {
+	if u == nil {
+		return false, nil
+	}
 	if ok, err := CanOrganiseMeetup(ctx, db, u, m); ok || err != nil {
 		return ok, err
 	}
