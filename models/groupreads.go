@@ -168,17 +168,26 @@ func (p *DiscussionPage) fill(ctx context.Context, db *gorm.DB) error {
 		}
 		byPost[c.PostID] = append(byPost[c.PostID], c)
 	}
+	p.Hiders = map[int64]PublicUser{}
 	for i := range p.Posts {
 		post := &p.Posts[i]
-		post.Author, post.Comments = author(people, post.AuthorID), byPost[post.ID]
+		post.Author, post.Comments = author(people, post.AuthorID), append([]PostComment{}, byPost[post.ID]...)
 		if post.Hidden() && !p.Moderator {
-			*post = Post{ID: post.ID, GroupID: post.GroupID, CreatedAt: post.CreatedAt, Hiding: Hiding{HiddenAt: post.HiddenAt}}
+			*post = Post{ID: post.ID, GroupID: post.GroupID, CreatedAt: post.CreatedAt, Hiding: Hiding{HiddenAt: post.HiddenAt}, Comments: []PostComment{}}
+		}
+		p.addHiders(people, post.Hiding)
+		for _, c := range post.Comments {
+			p.addHiders(people, c.Hiding)
 		}
 	}
-	if p.Moderator {
-		p.Hiders = people
-	}
 	return nil
+}
+
+// addHiders notes who hid h, for moderators (others never get HiddenBy).
+func (p *DiscussionPage) addHiders(people map[int64]PublicUser, h Hiding) {
+	if p.Moderator && h.HiddenBy != nil {
+		p.Hiders[*h.HiddenBy] = people[*h.HiddenBy]
+	}
 }
 
 // ReportTarget is what a report is about, as the moderators' list shows it: a short excerpt,
