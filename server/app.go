@@ -141,6 +141,22 @@ func (a *app) routes(f *fiber.App) {
 	f.Post("/moderation/unhide", a.unhideForm)
 
 	// meetups, agenda, sign-ups, guests (pages)
+	f.Get("/agenda", a.myAgendaPage)
+	f.Get("/neighbourhoods/:id/agenda", a.agendaPage)
+	f.Get("/neighbourhoods/:id/meetups/new", a.newMeetupPage(a.hoodMeetupHome))
+	f.Post("/neighbourhoods/:id/meetups/new", a.createMeetup(a.hoodMeetupHome))
+	f.Get("/groups/:id/meetups/new", a.newMeetupPage(a.groupMeetupHome))
+	f.Post("/groups/:id/meetups/new", a.createMeetup(a.groupMeetupHome))
+	f.Get("/meetups/:id<int>", a.meetupPage) // <int>: /meetups/7.ics is the calendar file
+	f.Get("/meetups/:id/edit", a.editMeetupPage)
+	f.Post("/meetups/:id/edit", a.editMeetup)
+	f.Post("/meetups/:id/publish", a.publishMeetup)
+	f.Post("/meetups/:id/cancel", a.cancelMeetup)
+	f.Post("/meetups/:id/rsvp", a.rsvpForm)
+	f.Post("/meetups/:id/guests", a.guestForm)
+	f.Post("/meetups/:id/comments", a.commentOnMeetup)
+	f.Get("/rsvp/:token", a.guestRSVPPage)
+	f.Post("/rsvp/:token/cancel", a.cancelGuestRSVP)
 
 	// check-in, attendance, flyers, calendar and Atom feeds
 
@@ -206,6 +222,16 @@ func (a *app) routes(f *fiber.App) {
 	v1.Post("/moderation/unhide", a.apiModeration(a.unhideContent))
 
 	// meetups, sign-ups, guests (API)
+	v1.Get("/meetups", a.apiMeetups)
+	v1.Post("/meetups", a.apiCreateMeetup)
+	v1.Get("/meetups/:id", a.apiMeetup)
+	v1.Patch("/meetups/:id", a.apiUpdateMeetup)
+	v1.Post("/meetups/:id/cancel", a.apiCancelMeetup)
+	v1.Post("/meetups/:id/rsvp", a.apiRSVP)
+	v1.Post("/meetups/:id/guests", a.apiGuestSignUp)
+	v1.Get("/meetups/:id/comments", a.apiMeetupComments)
+	v1.Post("/meetups/:id/comments", a.apiCommentOnMeetup)
+	v1.Get("/me/meetups", a.apiMyMeetups)
 
 	// check-in and attendance (API)
 
