@@ -159,6 +159,23 @@ func (a *app) routes(f *fiber.App) {
 	f.Post("/rsvp/:token/cancel", a.cancelGuestRSVP)
 
 	// check-in, attendance, flyers, calendar and Atom feeds
+	f.Get("/meetups/:id.ics", a.meetupICS)
+	f.Get("/meetups/:id/attendance", a.attendancePage)
+	f.Post("/meetups/:id/attendance/checkins", a.checkInForm)
+	f.Post("/meetups/:id/attendance/checkins/:checkinID/undo", a.undoCheckInForm)
+	f.Post("/meetups/:id/attendance/walk-ins", a.walkInForm)
+	f.Get("/meetups/:id/door", a.doorPage)
+	f.Get("/meetups/:id/checkin", a.doorCheckinPage)
+	f.Post("/meetups/:id/checkin", a.doorCheckin)
+	f.Get("/meetups/:id/flyer", a.meetupFlyerPage)
+	f.Get("/series/:id/attendance", a.seriesAttendancePage)
+	f.Get("/groups/:id/calendar.ics", a.groupCalendar)
+	f.Get("/neighbourhoods/:id/calendar.ics", a.neighbourhoodCalendar)
+	f.Get("/neighbourhoods/:id/feed.atom", a.neighbourhoodAtom)
+	f.Get("/calendar/:token.ics", a.personalCalendar)
+	f.Get("/agenda/subscribe", a.subscribePage)
+	f.Post("/agenda/subscribe", a.createCalendarToken)
+	f.Post("/agenda/subscribe/revoke", a.revokeCalendarToken)
 
 	// notifications (pages)
 	f.Get("/notifications", a.notificationsPage)
@@ -234,6 +251,13 @@ func (a *app) routes(f *fiber.App) {
 	v1.Get("/me/meetups", a.apiMyMeetups)
 
 	// check-in and attendance (API)
+	v1.Get("/meetups/:id/attendees", a.apiAttendees)
+	v1.Post("/meetups/:id/checkins", a.apiCheckIn)
+	v1.Get("/meetups/:id/attendance", a.apiMeetupAttendance)
+	v1.Delete("/checkins/:id", a.apiUndoCheckIn)
+	v1.Get("/series/:id/attendance", a.apiSeriesAttendance)
+	v1.Post("/me/calendar-token", a.apiCreateCalendarToken)
+	v1.Delete("/me/calendar-token", a.apiRevokeCalendarToken)
 
 	// notifications (API)
 	v1.Get("/me/notifications", a.apiNotifications)
