@@ -24,14 +24,17 @@ type neighbourhoodJSON struct {
 
 // neighbourhoodView is what the neighbourhood page shows, depending on who looks.
 type neighbourhoodView struct {
-	Hood       *models.Neighbourhood
-	Summary    models.NeighbourhoodSummary
-	IsHome     bool
-	Following  bool
-	JoinCode   string // empty unless the person may print and rotate it
-	CanManage  bool
-	Candidates []models.PublicUser // staff not yet assigned, for coordinators
-	Form       *form               // the assign form after a failed submit
+	Hood      *models.Neighbourhood
+	Summary   models.NeighbourhoodSummary
+	IsHome    bool
+	Following bool
+	JoinCode  string // empty unless the person may print and rotate it
+	CanManage bool
+	// CanModerate and CanCreateMeetup: the neighbourhood's workers (and coordinators).
+	CanModerate     bool
+	CanCreateMeetup bool
+	Candidates      []models.PublicUser // staff not yet assigned, for coordinators
+	Form            *form               // the assign form after a failed submit
 }
 
 var neighbourhoodFields = []string{"name", "municipality", "description"}
@@ -155,6 +158,12 @@ func (a *app) renderNeighbourhood(c *fiber.Ctx, status int, n *models.Neighbourh
 	}
 	if manageCode {
 		v.JoinCode = n.JoinCode
+	}
+	if v.CanModerate, err = models.CanModerate(ctx, a.db.Gorm, u, n.ID, nil); err != nil {
+		return err
+	}
+	if v.CanCreateMeetup, err = models.CanCreateMeetup(ctx, a.db.Gorm, u, n.ID, nil); err != nil {
+		return err
 	}
 	if v.CanManage = models.CanManageNeighbourhoods(u); v.CanManage {
 		staff, err := models.Staff(ctx, a.db.Gorm)
