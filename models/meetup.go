@@ -529,7 +529,9 @@ func Meetups(ctx context.Context, db *gorm.DB, viewer *User, f MeetupFilter) ([]
 		q = q.Where("meetups.series_id = ?", f.SeriesID)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("meetups.ends_at > ?", f.From)
+		// The bound on starts_at lets the (neighbourhood_id, starts_at) index skip the past:
+		// no meetup lasts longer than MaxMeetupLength.
+		q = q.Where("meetups.ends_at > ? AND meetups.starts_at > ?", f.From, f.From.Add(-MaxMeetupLength))
 	}
 	if !f.To.IsZero() {
 		q = q.Where("meetups.starts_at < ?", f.To)
