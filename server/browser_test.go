@@ -93,7 +93,7 @@ func newChromium(t *testing.T, width, height int) (context.Context, func() []str
 func screenshot(name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		var buf []byte
-		if err := chromedp.FullScreenshot(&buf, 90).Do(ctx); err != nil {
+		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
 			return err
 		}
 		if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
