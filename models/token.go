@@ -39,23 +39,31 @@ func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string) (*
 	return t, secret, nil
 }
 
-// UserByToken returns the owner of a live token.
+// UserByToken returns the owner of a live token. It is asked on every API call, so the token
+// and its owner come in one query; last_used_at is written at most once an hour.
 func UserByToken(ctx context.Context, db *gorm.DB, secret string) (*User, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, ErrNotFound
 	}
-	var t APIToken
-	err := db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL", hashSecret(secret)).Take(&t).Error
+	var row struct {
+		User
+		TokenID       int64
+		TokenLastUsed *time.Time
+	}
+	err := db.WithContext(ctx).Table("api_tokens t").
+		Select("u.*, t.id AS token_id, t.last_used_at AS token_last_used").
+		Joins("JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL").
+		Where("t.token_hash = ? AND t.revoked_at IS NULL", hashSecret(secret)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load token: %w", err)
 	}
-	if t.LastUsedAt == nil || time.Since(*t.LastUsedAt) > time.Hour {
-		db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", time.Now())
+	if row.TokenLastUsed == nil || time.Since(*row.TokenLastUsed) > time.Hour {
+		db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", row.TokenID).Update("last_used_at", time.Now())
 	}
-	return UserByID(ctx, db, t.UserID)
+	return &row.User, nil
 }
 
 // Tokens lists a person's tokens, newest first (without secrets).
