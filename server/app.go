@@ -284,7 +284,8 @@ func (a *app) observe(c *fiber.Ctx) error {
 	if status == fiber.StatusNotFound && route == "/" && c.Path() != "/" {
 		route = "unmatched" // keep metric labels bounded
 	}
-	a.metrics.observe(c.Method(), route, status, elapsed)
+	// Fiber's strings point into a reused request buffer; a metric label must own its bytes.
+	a.metrics.observe(strings.Clone(c.Method()), route, status, elapsed)
 	a.log.Info("request", "method", c.Method(), "path", c.Path(), "status", status,
 		"duration_ms", float64(elapsed.Microseconds())/1000, "request_id", rid)
 	return nil
