@@ -12,6 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"nabij/realtime"
 )
 
 // app holds what handlers need. It is built once by newApp, in main and in every test alike.
@@ -21,7 +23,8 @@ type app struct {
 	log     *slog.Logger
 	views   *views
 	metrics *metrics
-	openapi []byte // the merged OpenAPI document, see openapi.go
+	openapi []byte        // the merged OpenAPI document, see openapi.go
+	live    *realtime.Hub // websocket clients and the events they follow; serve starts it
 }
 
 // newApp builds the Fiber application with its one routing table.
@@ -34,7 +37,9 @@ func newApp(cfg config, db *database, log *slog.Logger) (*fiber.App, *app, error
 	if err != nil {
 		return nil, nil, fmt.Errorf("openapi: %w", err)
 	}
-	a := &app{cfg: cfg, db: db, log: log, views: v, metrics: newMetrics(db.SQL), openapi: doc}
+	a := &app{cfg: cfg, db: db, log: log, views: v, metrics: newMetrics(db.SQL), openapi: doc,
+		live: realtime.New(realtime.Options{DSN: db.DSN, DB: db.SQL, Log: log})}
+	a.metrics.reg.MustRegister(a.live.Collectors()...)
 	f := fiber.New(fiber.Config{
 		AppName:               "Nabij",
 		ErrorHandler:          a.handleError,
@@ -45,6 +50,8 @@ func newApp(cfg config, db *database, log *slog.Logger) (*fiber.App, *app, error
 		DisableStartupMessage: true,
 		ReadBufferSize:        8192,
 	})
+	// Websockets outlive the request that opened them (see ws.go).
+	f.Server().KeepHijackedConns = true
 	a.routes(f)
 	return f, a, nil
 }
@@ -65,6 +72,7 @@ func (a *app) routes(f *fiber.App) {
 	f.Get("/readyz", a.readyz)
 	f.Get("/metrics", a.metrics.handler())
 	f.Get("/static/*", a.views.serveAsset)
+	f.Get("/ws", a.websocket) // authenticates on its own: see ws.go
 
 	f.Use(a.authenticate, a.checkCSRF)
 

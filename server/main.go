@@ -105,11 +105,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			return err
 		}
 	}
-	f, _, err := newApp(cfg, db, log)
+	f, a, err := newApp(cfg, db, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	a.live.Start(ctx)
+	defer a.live.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- f.Listener(ln) }()
 	log.Info("Nabij is running", "url", cfg.BaseURL, "addr", ln.Addr().String())
