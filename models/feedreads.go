@@ -24,24 +24,6 @@ func CheckinOf(ctx context.Context, db *gorm.DB, meetupID, userID int64) (*Check
 	return &c, nil
 }
 
-// RSVPStatuses returns the person's sign-up status for each of the given meetups that they have
-// a sign-up for, so that a personal agenda can tell going from waitlisted.
-func RSVPStatuses(ctx context.Context, db *gorm.DB, userID int64, meetupIDs []int64) (map[int64]RSVPStatus, error) {
-	out := make(map[int64]RSVPStatus, len(meetupIDs))
-	if len(meetupIDs) == 0 {
-		return out, nil
-	}
-	var rs []RSVP
-	err := db.WithContext(ctx).Select("meetup_id", "status").Where("user_id = ? AND meetup_id IN ?", userID, meetupIDs).Find(&rs).Error
-	if err != nil {
-		return nil, fmt.Errorf("load sign-up statuses: %w", err)
-	}
-	for _, r := range rs {
-		out[r.MeetupID] = r.Status
-	}
-	return out, nil
-}
-
 // LiveCalendarToken returns the person's calendar feed token that still works (without its
 // secret, of which only the hash is kept), or ErrNotFound.
 func LiveCalendarToken(ctx context.Context, db *gorm.DB, userID int64) (*CalendarToken, error) {

@@ -305,7 +305,7 @@ func TestMeetupFlyerPrintsTheFactsAndAQRCodeToTheMeetupPage(t *testing.T) {
 		t.Fatalf("flyer: %d", resp.StatusCode)
 	}
 	for _, want := range []string{"Repair café", "Buurthuis Noord", `src="data:image/png;base64,`, w.a.cfg.BaseURL + fmt.Sprintf("/meetups/%d<", m.ID),
-		"Toegankelijk met een rolstoel", "Niet voor kinderen", "Gratis", "Nederlands, français"} {
+		"Toegankelijk met rolstoel", "Niet voor kinderen", "Gratis", "Nederlands, français"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the flyer lacks %q", want)
 		}

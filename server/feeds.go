@@ -294,7 +294,7 @@ func (a *app) personalCalendar(c *fiber.Ctx) error {
 	for i := range ms {
 		ids[i] = ms[i].ID
 	}
-	statuses, err := models.RSVPStatuses(ctx, a.db.Gorm, u.ID, ids)
+	mine, err := models.RSVPsOf(ctx, a.db.Gorm, u.ID, ids)
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (a *app) personalCalendar(c *fiber.Ctx) error {
 	events := make([]ical.Event, 0, len(ms))
 	for i := range ms {
 		e := a.icsEvent(p, &ms[i])
-		if statuses[ms[i].ID] == models.RSVPWaitlisted && e.Status == ical.StatusConfirmed {
+		if mine[ms[i].ID].RSVP.Status == models.RSVPWaitlisted && e.Status == ical.StatusConfirmed {
 			e.Status, e.Description = ical.StatusTentative, paragraphs(p.T("checkins.feed.waitlisted"), e.Description)
 		}
 		events = append(events, e)

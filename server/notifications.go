@@ -27,7 +27,7 @@ func (a *app) notificationsPage(c *fiber.Ctx) error {
 
 // announcePage is the organiser's form for a message to everyone signed up for a meetup.
 func (a *app) announcePage(c *fiber.Ctx) error {
-	m, err := a.meetupForOrganiser(c)
+	_, m, err := a.organisedMeetup(c)
 	if err != nil {
 		return err
 	}
@@ -35,11 +35,11 @@ func (a *app) announcePage(c *fiber.Ctx) error {
 }
 
 func (a *app) announce(c *fiber.Ctx) error {
-	m, err := a.meetupForOrganiser(c)
+	u, m, err := a.organisedMeetup(c)
 	if err != nil {
 		return err
 	}
-	n, err := models.Announce(c.UserContext(), a.db.Gorm, user(c), m.ID, c.FormValue("body"))
+	n, err := models.Announce(c.UserContext(), a.db.Gorm, u, m.ID, c.FormValue("body"))
 	if err != nil {
 		f, status, err := a.formFailure(c, err, formValues(c, "body"))
 		if err != nil {
@@ -48,30 +48,6 @@ func (a *app) announce(c *fiber.Ctx) error {
 		return a.render(c, status, "announce", fiber.Map{"Meetup": m, "Form": f})
 	}
 	return a.render(c, fiber.StatusOK, "announce", fiber.Map{"Meetup": m, "Sent": true, "Reached": n})
-}
-
-// meetupForOrganiser loads the :id meetup for someone who organises it; others get 404 or 403.
-func (a *app) meetupForOrganiser(c *fiber.Ctx) (*models.Meetup, error) {
-	u, err := a.mustUser(c)
-	if err != nil {
-		return nil, err
-	}
-	id, err := paramID(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	m, err := models.MeetupByID(c.UserContext(), a.db.Gorm, u, id)
-	if err != nil {
-		return nil, domainError(err)
-	}
-	ok, err := models.CanOrganiseMeetup(c.UserContext(), a.db.Gorm, u, m)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, domainError(models.ErrForbidden)
-	}
-	return m, nil
 }
 
 func (a *app) apiNotifications(c *fiber.Ctx) error {
