@@ -91,6 +91,7 @@ type Hub struct {
 	closed bool
 
 	readyc  chan struct{} // closed once ready
+	wake    chan struct{} // a change was committed through this server (Wake)
 	writes  chan *conn    // connections with frames to write, for the writers
 	stop    context.CancelFunc
 	stopped chan struct{} // closed when the listener has ended
@@ -119,7 +120,18 @@ func New(opt Options) *Hub {
 		users:  map[int64][]*conn{},
 		conns:  map[*conn]struct{}{},
 		readyc: make(chan struct{}),
+		wake:   make(chan struct{}, 1),
 		writes: make(chan *conn, 1<<14),
+	}
+}
+
+// Wake tells the listener that this server has just committed a change that may have written
+// events: it reads them at once, and rings NOTIFY for the other servers. Wakes that come while one
+// is pending are folded into it. It never blocks.
+func (h *Hub) Wake() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
 	}
 }
 

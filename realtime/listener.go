@@ -26,6 +26,11 @@ import (
 // Every running server does this on its own connection, so each sends the same events in the
 // same order, and "every event up to id N" means the same on all of them: a client can reconnect
 // anywhere with since.
+//
+// What wakes a listener: its own server's commits (Wake, through WakeOnCommit), at once; a NOTIFY
+// from another server's listener, which rings one after each wake of its own; and a poll once a
+// second, for changes made by other programs. Changes never NOTIFY inside their own transaction:
+// that serialises commits (migrations/0006_events_wake_after_commit.sql).
 
 // listenerName is the listener's application_name, to find it in pg_stat_activity.
 const listenerName = "nabij live updates"
@@ -33,7 +38,7 @@ const listenerName = "nabij live updates"
 const (
 	pageSize      = 1000
 	probeWait     = 5 * time.Millisecond
-	idleWait      = time.Minute
+	pollWait      = time.Second
 	purgeInterval = 10 * time.Minute
 	purgeBatch    = 10000
 )
@@ -88,6 +93,9 @@ func (h *Hub) follow(ctx context.Context) error {
 		return err
 	}
 	cfg.RuntimeParams["application_name"] = listenerName
+	// This connection writes only NOTIFYs for other servers and purges of old events; a crash may
+	// lose one of those and nothing else, so its commits need not wait for the disk.
+	cfg.RuntimeParams["synchronous_commit"] = "off"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
@@ -115,20 +123,57 @@ func (h *Hub) follow(ctx context.Context) error {
 			}
 			h.cur.purged = time.Now()
 		}
-		wait := idleWait
+		wait := pollWait
 		if h.cur.probe != nil {
 			wait = probeWait
 		}
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		_, err := conn.WaitForNotification(wctx)
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case err != nil && !pgconn.Timeout(err):
+		local, err := h.await(ctx, conn, wait)
+		if err != nil {
 			return err
 		}
+		if local {
+			// This server committed something: wake the others, before reading it here, so
+			// that they read at the same time. Their reads come after our commit, so they see it.
+			if _, err := conn.Exec(ctx, "SELECT pg_notify('nabij_events', '')"); err != nil {
+				return fmt.Errorf("wake the other servers: %w", err)
+			}
+		}
 	}
+}
+
+// await waits up to wait for a notification from another server or a Wake from this one, and
+// reports whether it was the latter. A timeout is no error.
+func (h *Hub) await(ctx context.Context, conn *pgx.Conn, wait time.Duration) (bool, error) {
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	local := false
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-h.wake:
+			local = true
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	var err error
+	for {
+		var n *pgconn.Notification
+		// Our own NOTIFY comes back to us too; we have read what it announces already.
+		if n, err = conn.WaitForNotification(wctx); err != nil || n.PID != conn.PgConn().PID() {
+			break
+		}
+	}
+	cancel()
+	<-watched
+	switch {
+	case ctx.Err() != nil:
+		return false, ctx.Err()
+	case local, err == nil, pgconn.Timeout(err):
+		// A wait cut short by a wake or the timer leaves the connection as it was.
+		return local, nil
+	}
+	return false, err
 }
 
 func (h *Hub) started() bool {

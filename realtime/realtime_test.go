@@ -18,7 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/jackc/pgx/v5"
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
@@ -30,6 +30,7 @@ func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
 // testHub runs a hub on a fresh database, behind a plain net/http server; topics starting with
 // "secret" are forbidden.
 type testHub struct {
+	dsn string
 	t   *testing.T
 	db  *sql.DB
 	hub *Hub
@@ -38,17 +39,27 @@ type testHub struct {
 
 func newTestHub(t *testing.T, tune ...func(*Options)) *testHub {
 	t.Helper()
-	dsn := testdb.DSN(t)
-	db, err := sql.Open("pgx", dsn)
+	return newTestHubOn(t, testdb.DSN(t), tune...)
+}
+
+// newTestHubOn runs a hub on an existing database: a second server beside another.
+func newTestHubOn(t *testing.T, dsn string, tune ...func(*Options)) *testHub {
+	t.Helper()
+	// The pool wakes the hub after each commit, as the server's does.
+	pc, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
+	wake := &WakeOnCommit{}
+	pc.Tracer = wake
+	db := stdlib.OpenDB(*pc)
 	t.Cleanup(func() { db.Close() })
 	opt := Options{DSN: dsn, DB: db}
 	for _, f := range tune {
 		f(&opt)
 	}
 	h := New(opt)
+	wake.Attach(h)
 	h.Start(context.Background())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		nc, _, err := w.(http.Hijacker).Hijack()
@@ -63,7 +74,7 @@ func newTestHub(t *testing.T, tune ...func(*Options)) *testHub {
 		})
 	}))
 	t.Cleanup(func() { h.Close(); srv.Close() })
-	return &testHub{t: t, db: db, hub: h, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
+	return &testHub{dsn: dsn, t: t, db: db, hub: h, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
 }
 
 // settled waits until the hub has followed every event written so far.
@@ -87,7 +98,14 @@ func (th *testHub) settled() {
 // emit writes an event as the triggers do, in its own transaction.
 func (th *testHub) emit(topic, typ string) {
 	th.t.Helper()
-	if _, err := th.db.Exec("SELECT emit_event($1, $2, '{}')", topic, typ); err != nil {
+	tx, err := th.db.Begin()
+	if err != nil {
+		th.t.Fatal(err)
+	}
+	if _, err := tx.Exec("SELECT emit_event($1, $2, '{}')", topic, typ); err != nil {
+		th.t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
 		th.t.Fatal(err)
 	}
 }
@@ -436,4 +454,48 @@ func TestMessagesArrivingTogetherAreAllAnswered(t *testing.T) {
 	}
 	c.want("subscribed", "t:8")
 	c.want("subscribed", "t:9")
+}
+
+// A commit through one server's pool reaches a client of another server at once: the first
+// server's listener rings NOTIFY for the others (no change NOTIFYs inside its own transaction).
+func TestACommitOnOneServerReachesClientsOfAnotherAtOnce(t *testing.T) {
+	t.Parallel()
+	a := newTestHub(t)
+	b := newTestHubOn(t, a.dsn)
+	c := b.dial()
+	c.subscribe("meetup:1", nil)
+	c.want("subscribed", "meetup:1")
+	for i := range 5 {
+		start := time.Now()
+		a.emit("meetup:1", "rsvp.changed")
+		m := c.next()
+		if m.Type != "event" {
+			t.Fatalf("got %+v, want an event", m)
+		}
+		// The poll would take up to a second; the wake takes milliseconds.
+		if d := time.Since(start); d > 300*time.Millisecond {
+			t.Fatalf("event %d took %v to reach the other server", i, d)
+		}
+	}
+}
+
+// A change written by another program, which wakes nobody, still reaches clients: every listener
+// looks for new events once a second.
+func TestAChangeFromAnotherProgramIsFoundByThePoll(t *testing.T) {
+	t.Parallel()
+	th := newTestHub(t)
+	c := th.dial()
+	c.subscribe("meetup:1", nil)
+	c.want("subscribed", "meetup:1")
+	other, err := sql.Open("pgx", th.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Exec("SELECT emit_event('meetup:1', 'rsvp.changed', '{}')"); err != nil {
+		t.Fatal(err)
+	}
+	if m := c.next(); m.Type != "event" || m.Event != "rsvp.changed" {
+		t.Fatalf("got %+v, want the event", m)
+	}
 }

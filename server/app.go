@@ -40,6 +40,7 @@ func newApp(cfg config, db *database, log *slog.Logger) (*fiber.App, *app, error
 	a := &app{cfg: cfg, db: db, log: log, views: v, metrics: newMetrics(db.SQL), openapi: doc,
 		live: realtime.New(realtime.Options{DSN: db.DSN, DB: db.SQL, Log: log})}
 	a.metrics.reg.MustRegister(a.live.Collectors()...)
+	db.wake.Attach(a.live)
 	f := fiber.New(fiber.Config{
 		AppName:               "Nabij",
 		ErrorHandler:          a.handleError,

@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
 	"nabij/migrations"
+	"nabij/realtime"
 	"nabij/server/pgcluster"
 )
 
@@ -23,6 +25,8 @@ type database struct {
 	Gorm    *gorm.DB
 	DSN     string
 	cluster *pgcluster.Cluster
+	// Commits through the pool wake the live updates at once (newApp attaches the hub).
+	wake *realtime.WakeOnCommit
 }
 
 // openDatabase connects to DATABASE_URL, or starts the private cluster when it is unset, and then
@@ -49,10 +53,13 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*database,
 }
 
 func (d *database) connect(ctx context.Context) error {
-	db, err := sql.Open("pgx", d.DSN)
+	pc, err := pgx.ParseConfig(d.DSN)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL is not a valid PostgreSQL address: %w", err)
 	}
+	d.wake = &realtime.WakeOnCommit{}
+	pc.Tracer = d.wake
+	db := stdlib.OpenDB(*pc)
 	db.SetMaxOpenConns(40)
 	db.SetMaxIdleConns(40)
 	db.SetConnMaxIdleTime(5 * time.Minute)
