@@ -53,6 +53,9 @@ type eventMessage struct {
 	Topic string          `json:"topic"`
 	Event string          `json:"event"`
 	Data  json.RawMessage `json:"data"`
+	// Time is when the change wrote the event, just before its commit: clients measure the
+	// delay with it (the load command does).
+	Time time.Time `json:"time"`
 }
 
 // The error codes.
@@ -69,7 +72,7 @@ func (e *Event) frame() ([]byte, error) {
 	if len(data) == 0 {
 		data = json.RawMessage("{}")
 	}
-	b, err := json.Marshal(eventMessage{Type: "event", ID: e.ID, Topic: e.Topic, Event: e.Type, Data: data})
+	b, err := json.Marshal(eventMessage{Type: "event", ID: e.ID, Topic: e.Topic, Event: e.Type, Data: data, Time: e.Created.UTC()})
 	if err != nil {
 		return nil, err
 	}
