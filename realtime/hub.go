@@ -135,6 +135,14 @@ func (h *Hub) Wake() {
 	}
 }
 
+// Last is the id of the newest event this server has sent on: a page made now shows every change
+// up to it, and its script subscribes with it as since. 0 before the listener has started.
+func (h *Hub) Last() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.last
+}
+
 // Collectors are the hub's metrics, for the server's Prometheus registry.
 func (h *Hub) Collectors() []prometheus.Collector { return h.m.collectors() }
 

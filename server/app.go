@@ -280,6 +280,9 @@ func (a *app) observe(c *fiber.Ctx) error {
 	start := time.Now()
 	rid := newRequestID()
 	c.Locals("request_id", rid)
+	// Taken before the handler reads anything: the page's live script resumes from here, so a
+	// change that lands while the page is being made is sent again rather than missed.
+	c.Locals("live_since", a.live.Last())
 	c.Set("X-Request-Id", rid)
 	if err := c.Next(); err != nil {
 		if herr := a.handleError(c, err); herr != nil {

@@ -25,9 +25,10 @@ const screenshotDir = "testdata/screenshots"
 func liveServer(t *testing.T) (string, *app) {
 	t.Helper()
 	f, a := newTestApp(t)
+	a.live.Start(context.Background())
 	ln := listenLocal(t)
 	go f.Listener(ln)
-	t.Cleanup(func() { f.Shutdown() })
+	t.Cleanup(func() { f.Shutdown(); a.live.Close() })
 	return "http://" + ln.Addr().String(), a
 }
 

@@ -33,6 +33,7 @@ type views struct {
 	assets  map[string]asset // by hashed name
 	hashed  map[string]string
 	catalog *i18n.Bundle
+	live    map[string]string // live.js's words per language (live.go)
 }
 
 type asset struct {
@@ -83,6 +84,14 @@ func newViews() (*views, error) {
 			return nil, fmt.Errorf("parse %s: %w", name, err)
 		}
 		v.pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	v.live = map[string]string{}
+	for _, tag := range languages {
+		t, err := liveTexts(v.catalog, tag.String())
+		if err != nil {
+			return nil, err
+		}
+		v.live[tag.String()] = t
 	}
 	return v, nil
 }
@@ -140,6 +149,8 @@ type page struct {
 	Demo bool
 	// Unread is the number of unread notifications of the signed-in person (the badge).
 	Unread int64
+	// Live is what the live-update script needs; nil when nobody is signed in.
+	Live *liveInfo
 	Data   any
 	loc    *i18n.Localizer
 	tz     *time.Location // the installation's time zone: every date on a page is shown in it
@@ -222,6 +233,7 @@ func (a *app) render(c *fiber.Ctx, status int, name string, data any) error {
 			return err
 		}
 		p.Unread = n
+		p.Live = a.liveFor(c, p.User, lang)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {

@@ -45,6 +45,7 @@ func liveInstance(t *testing.T, dsn string, tune ...func(*realtime.Options)) (st
 		}
 		a.live = realtime.New(opt)
 		a.metrics.reg.MustRegister(a.live.Collectors()...)
+		d.wake.Attach(a.live)
 	}
 	a.live.Start(context.Background())
 	ln := listenLocal(t)
