@@ -151,9 +151,9 @@ type page struct {
 	Unread int64
 	// Live is what the live-update script needs; nil when nobody is signed in.
 	Live *liveInfo
-	Data   any
-	loc    *i18n.Localizer
-	tz     *time.Location // the installation's time zone: every date on a page is shown in it
+	Data any
+	loc  *i18n.Localizer
+	tz   *time.Location // the installation's time zone: every date on a page is shown in it
 }
 
 // T translates a message id. A missing id shows the id itself, which a test catches.
