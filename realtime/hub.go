@@ -50,6 +50,9 @@ type Options struct {
 	MaxReplay int
 	// MaxSubscriptions per connection. Default 64.
 	MaxSubscriptions int
+	// PollInterval is how often the listener looks for events nobody woke it for (changes made
+	// by other programs). Default 1s.
+	PollInterval time.Duration
 }
 
 func (o *Options) defaults() {
@@ -73,6 +76,7 @@ func (o *Options) defaults() {
 	defDur(&o.PingInterval, 30*time.Second)
 	defDur(&o.PongTimeout, 75*time.Second)
 	defDur(&o.Retention, 24*time.Hour)
+	defDur(&o.PollInterval, time.Second)
 }
 
 // Hub holds one server's websocket connections and their subscriptions.

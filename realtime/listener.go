@@ -38,7 +38,6 @@ const listenerName = "nabij live updates"
 const (
 	pageSize      = 1000
 	probeWait     = 5 * time.Millisecond
-	pollWait      = time.Second
 	purgeInterval = 10 * time.Minute
 	purgeBatch    = 10000
 )
@@ -123,7 +122,7 @@ func (h *Hub) follow(ctx context.Context) error {
 			}
 			h.cur.purged = time.Now()
 		}
-		wait := pollWait
+		wait := h.opt.PollInterval
 		if h.cur.probe != nil {
 			wait = probeWait
 		}

@@ -77,10 +77,16 @@ type wsWorld struct {
 // newWSWorld starts the two servers; tuneA changes server A's hub options.
 func newWSWorld(t *testing.T, tuneA ...func(*realtime.Options)) *wsWorld {
 	t.Helper()
+	return newWSWorldTuned(t, tuneA, nil)
+}
+
+// newWSWorldTuned tunes each of the two servers.
+func newWSWorldTuned(t *testing.T, tuneA, tuneB []func(*realtime.Options)) *wsWorld {
+	t.Helper()
 	dsn := testdb.DSN(t)
 	w := &wsWorld{t: t}
 	w.serverA, w.appA = liveInstance(t, dsn, tuneA...)
-	w.serverB, w.appB = liveInstance(t, dsn)
+	w.serverB, w.appB = liveInstance(t, dsn, tuneB...)
 	w.db = w.appA.db.Gorm
 	n, err := models.CreateNeighbourhood(t.Context(), w.db, models.NeighbourhoodInput{Name: new("Rabot"), Municipality: new("Gent")})
 	if err != nil {
@@ -308,6 +314,42 @@ func TestASignUpThroughOneServerReachesAWebsocketOnAnother(t *testing.T) {
 	_, err := bob.read(5 * time.Second)
 	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
 		t.Fatalf("at shutdown the client got %v, want close 1001", err)
+	}
+}
+
+// Changes wake the servers' listeners themselves: with the once-a-second poll turned off, every
+// kind of write still reaches clients on both servers (the one-statement sign-up, the
+// cancellation's transaction that promotes, a comment).
+func TestChangesReachBothServersWithoutThePoll(t *testing.T) {
+	t.Parallel()
+	noPoll := []func(*realtime.Options){func(o *realtime.Options) { o.PollInterval = time.Hour }}
+	w := newWSWorldTuned(t, noPoll, noPoll)
+	topic := meetupTopic(w.meetup.ID)
+	onA, onB := dial(t, w.serverA, w.bobToken), dial(t, w.serverB, w.bobToken)
+	onA.subscribe(topic, nil)
+	onB.subscribe(topic, nil)
+	notGoing := func(base, token string) {
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/meetups/%d/rsvp", base, w.meetup.ID), strings.NewReader(`{"status":"not_going"}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("not going: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	for _, change := range []struct {
+		event string
+		do    func()
+	}{
+		{"rsvp.changed", func() { w.signUp(w.serverA, w.annToken) }},
+		{"rsvp.changed", func() { w.signUp(w.serverB, w.bobToken) }},
+		{"rsvp.changed", func() { notGoing(w.serverA, w.annToken) }},
+		{"comment.created", func() { w.comment(w.bob, "Ik breng soep mee") }},
+	} {
+		change.do()
+		onA.event(topic, change.event)
+		onB.event(topic, change.event)
 	}
 }
 
