@@ -14,7 +14,8 @@ import (
 // demo: Tomas looks at the soup café while Jan signs up for it, and sees the number going and the
 // places left change without reloading; then Tomas, first on the bike lesson's waitlist, looks at
 // it while Jan frees a place, and sees a message (with the badge) that he got it and his own
-// state turn to going, still without reloading. On a phone and a desktop screen.
+// state turn to going, still without reloading; Youssef, who organises it, sees his attendance
+// list follow. On a phone and a desktop screen.
 func TestBrowserTwoSessionsSeeEachOthersChangesLive(t *testing.T) {
 	for _, size := range []struct {
 		name          string
@@ -30,6 +31,7 @@ func TestBrowserTwoSessionsSeeEachOthersChangesLive(t *testing.T) {
 			a.db.Gorm.Raw("SELECT id FROM meetups WHERE title = 'Fietsherstelles'").Scan(&bike)
 			jan, janProblems, janOut := newChromium(t, size.width, size.height)
 			tomas, tomasProblems, tomasOut := newChromium(t, size.width, size.height)
+			youssef, youssefProblems, youssefOut := newChromium(t, size.width, size.height)
 			shot := func(step string) chromedp.Action { return screenshot("live-" + size.name + "-" + step) }
 			signIn := func(who string) chromedp.Tasks {
 				return chromedp.Tasks{
@@ -95,6 +97,15 @@ func TestBrowserTwoSessionsSeeEachOthersChangesLive(t *testing.T) {
 			if !strings.Contains(mineBefore, "wachtlijst, plaats 1") {
 				t.Fatalf("Tomas should be first on the waitlist:\n%s", mineBefore)
 			}
+			var listBefore string
+			if err := chromedp.Run(youssef, signIn("youssef"), chromedp.Navigate(fmt.Sprintf("%s/meetups/%d/attendance", base, bike)),
+				chromedp.WaitVisible(`#live-list`, chromedp.ByQuery), chromedp.Evaluate(`window.notReloaded = true`, nil),
+				text(`#live-list`, &listBefore)); err != nil {
+				fail("youssef", err, youssefOut)
+			}
+			if !strings.Contains(listBefore, "+ 1 mee") || !strings.Contains(listBefore, "Wachtlijst, nummer 1") {
+				t.Fatalf("the attendance list should show Jan with a companion and Tomas waiting:\n%s", listBefore)
+			}
 			if err := chromedp.Run(jan, open(bike), chromedp.SetValue(`#f-companions`, "0", chromedp.ByQuery),
 				chromedp.Submit(`form.rsvp-form`, chromedp.ByQuery), chromedp.WaitVisible(`#my-rsvp`, chromedp.ByQuery)); err != nil {
 				fail("jan", err, janOut)
@@ -118,11 +129,25 @@ func TestBrowserTwoSessionsSeeEachOthersChangesLive(t *testing.T) {
 			if !kept {
 				t.Error("Tomas's page was reloaded; it should change in place")
 			}
+			var list string
+			err = chromedp.Run(youssef,
+				chromedp.Poll(`!document.querySelector('#live-list').textContent.includes('+ 1 mee')`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+				text(`#live-list`, &list), chromedp.Evaluate(`window.notReloaded === true`, &kept), shot("3-attendance"))
+			if err != nil {
+				fail("youssef", fmt.Errorf("the attendance list did not follow Jan's change: %w", err), youssefOut)
+			}
+			var tomasRow string
+			if err := chromedp.Run(youssef, chromedp.Evaluate(`Array.from(document.querySelectorAll('#live-list li')).map(li => li.textContent).find(t => t.includes('Tomas')) || ''`, &tomasRow)); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(tomasRow, "Ingeschreven") || !kept {
+				t.Errorf("the attendance list should show Tomas going now, without reloading (kept %v):\n%s", kept, list)
+			}
 			var live string
 			if err := chromedp.Run(tomas, chromedp.AttributeValue(`#live-messages`, "aria-live", &live, nil, chromedp.ByQuery)); err != nil || live != "polite" {
 				t.Errorf("the message region is not announced politely: %q %v", live, err)
 			}
-			for who, problems := range map[string]func() []string{"jan": janProblems, "tomas": tomasProblems} {
+			for who, problems := range map[string]func() []string{"jan": janProblems, "tomas": tomasProblems, "youssef": youssefProblems} {
 				if p := problems(); len(p) > 0 {
 					t.Errorf("%s's browser reported errors:\n%s", who, strings.Join(p, "\n"))
 				}
