@@ -257,7 +257,10 @@ type Attendance struct {
 	Waitlisted int          `json:"waitlisted"` // sign-ups on the waitlist
 	CheckedIn  int          `json:"checked_in"` // people who came
 	WalkIns    int          `json:"walk_ins"`   // of whom came without signing up
-	NoShows    int          `json:"no_shows"`   // sign-ups going that were not checked in
+	// NoShows are the people of sign-ups going that were not checked in, once the meetup has
+	// ended; before, nobody has failed to come yet.
+	NoShows int  `json:"no_shows"`
+	Ended   bool `json:"ended"`
 }
 
 // MeetupAttendance returns a meetup's figures (CanSeeAttendance).
@@ -323,8 +326,10 @@ func attendance(ctx context.Context, db *gorm.DB, ids []int64) ([]Attendance, er
 	var out []Attendance
 	err := db.WithContext(ctx).Raw(`SELECT m.id AS meetup_id, m.starts_at, m.status, m.seats_taken AS going, m.waitlist_count AS waitlisted,
 			COALESCE(c.people, 0) AS checked_in, COALESCE(c.walk_ins, 0) AS walk_ins,
-			(SELECT count(*) FROM rsvps r WHERE r.meetup_id = m.id AND r.status = 'going'
-				AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.rsvp_id = r.id)) AS no_shows
+			m.ends_at < now() AS ended,
+			CASE WHEN m.ends_at < now() THEN (SELECT COALESCE(sum(1 + r.companions), 0) FROM rsvps r
+				WHERE r.meetup_id = m.id AND r.status = 'going'
+				AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.rsvp_id = r.id)) ELSE 0 END AS no_shows
 		FROM meetups m LEFT JOIN (
 			SELECT meetup_id, sum(1 + companions) AS people, sum(1 + companions) FILTER (WHERE walk_in) AS walk_ins
 			FROM checkins WHERE meetup_id IN @ids GROUP BY meetup_id

@@ -69,8 +69,15 @@ func TestOrganiserChecksInSignUpsAndWalkIns(t *testing.T) {
 	if err := UndoCheckIn(ctx, w.db, w.worker, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if fig, _ := MeetupAttendance(ctx, w.db, w.worker, m.ID); fig.CheckedIn != 4 || fig.NoShows != 1 {
-		t.Errorf("after undo %+v", fig)
+	if fig, _ := MeetupAttendance(ctx, w.db, w.worker, m.ID); fig.CheckedIn != 4 || fig.NoShows != 0 || fig.Ended {
+		t.Errorf("after undo, before the meetup ended: %+v", fig)
+	}
+	// Once it has ended, the people signed up who were not checked in did not come.
+	if err := w.db.Exec("UPDATE meetups SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = ?", m.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if fig, _ := MeetupAttendance(ctx, w.db, w.worker, m.ID); fig.CheckedIn != 4 || fig.NoShows != fig.Going || !fig.Ended {
+		t.Errorf("after the meetup ended: %+v, want the %d people going as no-shows", fig, fig.Going)
 	}
 }
 
