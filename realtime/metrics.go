@@ -27,7 +27,7 @@ func newMetrics() *metrics {
 			Name: "nabij_ws_clients_dropped_slow_total", Help: "Websocket clients disconnected because they could not keep up.",
 		}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "nabij_ws_delivery_lag_seconds", Help: "Time from an event's write in the database to its send to a client (live events).",
+			Name: "nabij_ws_delivery_lag_seconds", Help: "Time from an event's write in the database to its send to a client (live events; per write to a client, its oldest event).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
