@@ -27,13 +27,14 @@ type options struct {
 	url, coordinator, password, statePath string
 	runs                                  []string
 	clients, readers, setupConns          int
+	liveClients, liveRate                 int
 	users, meetups, spread                int
 	capacity, spreadCapacity              int
 	duration                              time.Duration
 	maxErrorRate                          float64
 }
 
-var allRuns = []string{"one", "spread", "agenda"}
+var allRuns = []string{"one", "spread", "agenda", "live"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -59,7 +60,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.coordinator, "coordinator", "sanne", "username or email of a coordinator")
 	fs.StringVar(&o.password, "password", "buurt-demo-2026", "that coordinator's password (used only when the state file has no working token)")
 	fs.StringVar(&o.statePath, "state", "data/load-state.json", "file that keeps tokens of the residents made for the load, for reruns")
-	runs := fs.String("runs", strings.Join(allRuns, ","), "which runs, comma separated: one, spread, agenda")
+	runs := fs.String("runs", strings.Join(allRuns, ","), "which runs, comma separated: one, spread, agenda, live")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each run lasts")
 	fs.IntVar(&o.clients, "clients", 64, "concurrent clients of the sign-up runs")
 	fs.IntVar(&o.readers, "readers", 32, "concurrent connections of the agenda runs")
@@ -70,6 +71,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.spreadCapacity, "spread-capacity", 25, "places at each meetup of the spread run")
 	fs.Float64Var(&o.maxErrorRate, "max-error-rate", 0.001, "fraction of failed requests above which the command fails")
 	fs.IntVar(&o.setupConns, "setup-conns", 16, "concurrent requests while setting up")
+	fs.IntVar(&o.liveClients, "live-clients", 10000, "websocket clients of the live run, subscribed to one meetup")
+	fs.IntVar(&o.liveRate, "live-rate", 10, "sign-up changes a second in the live run (0: only the memory of idle connections)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -107,7 +110,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 		return false, err
 	}
 	nUsers := o.users
-	if !slices.Contains(o.runs, "one") && !slices.Contains(o.runs, "spread") {
+	if !slices.Contains(o.runs, "one") && !slices.Contains(o.runs, "spread") && !slices.Contains(o.runs, "live") {
 		nUsers = o.readers // the agenda runs only read: a token per connection is enough
 	}
 	users, err := f.users(ctx, nUsers, home.ID)
@@ -127,6 +130,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 				title: "Bijeenkomst", meetups: o.spread, capacity: o.spreadCapacity, target: target{rate: 4300, p99: 15 * time.Millisecond}})
 		case "agenda":
 			err = rep.agenda(ctx, f, users)
+		case "live":
+			err = rep.live(ctx, f, home.ID, users)
 		}
 		if err != nil {
 			return false, err
