@@ -26,10 +26,12 @@ const (
 	TopicMeetup        TopicKind = "meetup"
 	TopicAttendance    TopicKind = "attendance"
 	TopicUser          TopicKind = "user"
+	// TopicNeed is a need's shifts and places filled (no names), for who may see the need.
+	TopicNeed TopicKind = "need"
 )
 
 // ErrUnknownTopic means a topic is not one of neighbourhood:{id}, group:{id}, meetup:{id},
-// meetup:{id}:attendance or user:{id}.
+// meetup:{id}:attendance, user:{id} or need:{id}.
 var ErrUnknownTopic = errors.New("unknown topic")
 
 // ParseTopic splits a topic into its kind and id.
@@ -45,7 +47,7 @@ func ParseTopic(topic string) (TopicKind, int64, error) {
 		return TopicAttendance, id, nil
 	case hasSub:
 		return "", 0, ErrUnknownTopic
-	case k == TopicNeighbourhood, k == TopicGroup, k == TopicMeetup, k == TopicUser:
+	case k == TopicNeighbourhood, k == TopicGroup, k == TopicMeetup, k == TopicUser, k == TopicNeed:
 		return k, id, nil
 	}
 	return "", 0, ErrUnknownTopic
@@ -54,7 +56,8 @@ func ParseTopic(topic string) (TopicKind, int64, error) {
 // CanSubscribe says whether u may receive a topic's live updates: the events of a neighbourhood
 // (its public meetups) for everyone signed in; of a group for those who may see the group, and of
 // a private group for its members only (not those merely invited); of a meetup for those who may
-// see the meetup; of its attendance list for those who organise it; of a person for that person.
+// see the meetup; of its attendance list for those who organise it; of a person for that person;
+// of a need for those who may see the need.
 // Nobody who is not signed in: meetups' topics carry comments with display names. A topic that
 // does not exist is refused like one the person may not see.
 func CanSubscribe(ctx context.Context, db *gorm.DB, u *User, topic string) (bool, error) {
@@ -73,6 +76,9 @@ func CanSubscribe(ctx context.Context, db *gorm.DB, u *User, topic string) (bool
 		return found(err)
 	case TopicGroup:
 		return canSubscribeToGroup(ctx, db, u, id)
+	case TopicNeed:
+		_, err := NeedByID(ctx, db, u, id)
+		return found(err)
 	}
 	m, err := MeetupByID(ctx, db, u, id)
 	if ok, err := found(err); !ok || kind == TopicMeetup {

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -20,6 +22,8 @@ type Export struct {
 	// Participation is what they did in groups and meetups.
 	Participation *ParticipationExport `json:"participation"`
 	Notifications []exportRow          `json:"notifications"`
+	// Volunteering: the profile, its time slots, shift sign-ups, invitations, declines and hours.
+	Volunteering json.RawMessage `json:"volunteering"`
 }
 
 type exportAccount struct {
@@ -72,5 +76,21 @@ func ExportAccount(ctx context.Context, db *gorm.DB, u *User) (*Export, error) {
 		return nil, err
 	}
 	e.Participation = p
+	var vol string
+	if err := db.WithContext(ctx).Raw(exportVolunteering, sql.Named("u", u.ID)).Row().Scan(&vol); err != nil {
+		return nil, fmt.Errorf("export volunteering: %w", err)
+	}
+	e.Volunteering = json.RawMessage(vol)
 	return e, nil
 }
+
+// exportVolunteering is all of a person's volunteering as one JSON object (helps_when is only
+// the ranking's index key, derived from the profile).
+const exportVolunteering = `SELECT jsonb_build_object(
+	'profile', (SELECT to_jsonb(v) - 'helps_when' FROM volunteers v WHERE v.user_id = @u),
+	'time_slots', (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.minutes), '[]') FROM volunteer_slots s WHERE s.user_id = @u),
+	'shift_signups', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') FROM shift_signups x WHERE x.user_id = @u),
+	'invitations', (SELECT coalesce(jsonb_agg(to_jsonb(i) ORDER BY i.id), '[]') FROM need_invitations i WHERE i.user_id = @u),
+	'declined_needs', (SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') FROM need_declines d WHERE d.user_id = @u),
+	'hours', (SELECT coalesce(jsonb_agg(to_jsonb(h) ORDER BY h.id), '[]') FROM volunteer_hours h WHERE h.user_id = @u)
+)::text`

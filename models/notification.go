@@ -23,6 +23,16 @@ const (
 	NotifyRequestAccepted NotificationKind = "group_request_accepted"
 	NotifyRequestDeclined NotificationKind = "group_request_declined"
 	NotifyInvitation      NotificationKind = "group_invitation"
+
+	// Volunteering (issue 6): about a need (NeedID) and often one of its shifts (ShiftID).
+	NotifyVolunteerInvited   NotificationKind = "volunteer_invited"
+	NotifyInvitationAccepted NotificationKind = "invitation_accepted"
+	NotifyInvitationDeclined NotificationKind = "invitation_declined"
+	NotifyShiftChanged       NotificationKind = "shift_changed"
+	NotifyShiftCancelled     NotificationKind = "shift_cancelled"
+	NotifyNeedCancelled      NotificationKind = "need_cancelled"
+	NotifyReservePromoted    NotificationKind = "reserve_promoted"
+	NotifyHoursToConfirm     NotificationKind = "hours_to_confirm"
 )
 
 // Notification is one message for one person, with what it is about.
@@ -32,6 +42,8 @@ type Notification struct {
 	Kind      NotificationKind `json:"kind"`
 	MeetupID  *int64           `json:"meetup_id,omitempty"`
 	GroupID   *int64           `json:"group_id,omitempty"`
+	NeedID    *int64           `json:"need_id,omitempty"`
+	ShiftID   *int64           `json:"shift_id,omitempty"`
 	ActorID   *int64           `json:"-"`
 	Body      string           `json:"body,omitempty"`
 	CreatedAt time.Time        `json:"created_at"`
@@ -42,6 +54,9 @@ type Notification struct {
 	MeetupStart *time.Time `json:"meetup_starts_at,omitempty" gorm:"->"`
 	GroupName   string     `json:"group_name,omitempty" gorm:"->"`
 	ActorName   string     `json:"actor_name,omitempty" gorm:"->"`
+	// The need's title and the shift's start, for the volunteering kinds.
+	NeedTitle  string     `json:"need_title,omitempty" gorm:"->"`
+	ShiftStart *time.Time `json:"shift_starts_at,omitempty" gorm:"->"`
 }
 
 // notification is what a domain change asks to be told, inside its own transaction.
@@ -125,10 +140,12 @@ func Notifications(ctx context.Context, db *gorm.DB, userID int64, limit int) ([
 	var out []Notification
 	err := db.WithContext(ctx).Table("notifications AS n").
 		Select(`n.*, COALESCE(m.title, '') AS meetup_title, m.starts_at AS meetup_start,
-			COALESCE(g.name, '') AS group_name, COALESCE(a.display_name, '') AS actor_name`).
+			COALESCE(g.name, '') AS group_name, COALESCE(a.display_name, '') AS actor_name,
+			COALESCE(nd.title, '') AS need_title, sh.starts_at AS shift_start`).
 		Joins("LEFT JOIN meetups m ON m.id = n.meetup_id").
 		Joins("LEFT JOIN groups g ON g.id = COALESCE(n.group_id, m.group_id)").
 		Joins("LEFT JOIN users a ON a.id = n.actor_id").
+		Joins("LEFT JOIN needs nd ON nd.id = n.need_id LEFT JOIN shifts sh ON sh.id = n.shift_id").
 		Where("n.user_id = ?", userID).Order("n.id DESC").Limit(limit).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)

@@ -287,3 +287,160 @@ func CanSignUpOnBehalf(ctx context.Context, db *gorm.DB, actor, resident *User, 
 // CanReadMeetupComments: a meetup's comments carry display names, so they are for signed-in
 // people (who may see the meetup), never on pages anyone can read.
 func CanReadMeetupComments(u *User) bool { return u != nil }
+
+// ---- Volunteers, needs and shifts (issue 6) ----
+// Who may see a need, organise it, sign volunteers up, see a volunteer's details and the hours.
+// The resident a need is for, and a volunteer's contact details and constraints, are the
+// sensitive parts: see NeedVisibleTo, CanSeeNeedResident and CanSeeVolunteerDetails.
+
+// NeedVisibleTo limits a query on needs to the ones u may see; nobody who is not signed in sees
+// any. A need of a meetup is visible only with its meetup (MeetupVisibleTo). Needs open to all
+// are visible to everyone signed in; needs by invitation to those who organise them (their
+// contact organiser, who made them, the neighbourhood's workers, the meetup's group organisers),
+// the resident they are for, and the volunteers invited or signed up. Coordinators see all.
+func NeedVisibleTo(u *User) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		switch {
+		case u == nil:
+			return db.Where("false")
+		case u.Role == RoleCoordinator:
+			return db
+		}
+		return db.Where(`(needs.meetup_id IS NULL OR EXISTS (SELECT 1 FROM meetups WHERE meetups.id = needs.meetup_id AND `+
+			meetupVisibleToPerson+`))`, u.ID, u.ID, u.ID).
+			Where(`(needs.access = 'open' OR needs.organiser_id = @user OR needs.created_by = @user OR needs.resident_id = @user
+				OR EXISTS (SELECT 1 FROM neighbourhood_workers w WHERE w.neighbourhood_id = needs.neighbourhood_id AND w.user_id = @user)
+				OR EXISTS (SELECT 1 FROM meetups m JOIN group_members o ON o.group_id = m.group_id
+					WHERE m.id = needs.meetup_id AND o.user_id = @user AND o.role = 'organiser')
+				OR EXISTS (SELECT 1 FROM need_invitations i WHERE i.need_id = needs.id AND i.user_id = @user)
+				OR EXISTS (SELECT 1 FROM shifts s JOIN shift_signups g ON g.shift_id = s.id
+					WHERE s.need_id = needs.id AND g.user_id = @user AND g.status <> 'withdrawn'))`,
+				map[string]any{"user": u.ID})
+	}
+}
+
+// CanCreateNeed: a meetup's needs are made by those who organise the meetup; a neighbourhood's
+// needs by its workers and coordinators, for anyone; a resident asks for help for themselves in
+// their home neighbourhood or one they follow (CanCreateGroup's rule).
+func CanCreateNeed(ctx context.Context, db *gorm.DB, u *User, neighbourhoodID int64, m *Meetup, residentID *int64) (bool, error) {
+	if u == nil {
+		return false, nil
+	}
+	if m != nil {
+		return CanOrganiseMeetup(ctx, db, u, m)
+	}
+	if u.Role == RoleCoordinator {
+		return true, nil
+	}
+	if ok, err := WorksIn(ctx, db, u.ID, neighbourhoodID); ok || err != nil {
+		return ok, err
+	}
+	if residentID != nil && *residentID != u.ID {
+		return false, nil
+	}
+	return CanCreateGroup(ctx, db, u, neighbourhoodID)
+}
+
+// CanOrganiseNeed: changing a need and its shifts, seeing its matches, inviting, the sign-up
+// lists with contact details, check-in and confirming hours are for the contact organiser, who
+// made the need, the neighbourhood's workers, those who organise its meetup, and coordinators.
+// The caller has loaded n through NeedVisibleTo.
+func CanOrganiseNeed(ctx context.Context, db *gorm.DB, u *User, n *Need) (bool, error) {
+	switch {
+	case u == nil || n == nil:
+		return false, nil
+	case u.Role == RoleCoordinator, n.OrganiserID != nil && *n.OrganiserID == u.ID, n.CreatedBy != nil && *n.CreatedBy == u.ID:
+		return true, nil
+	}
+	if ok, err := WorksIn(ctx, db, u.ID, n.NeighbourhoodID); ok || err != nil {
+		return ok, err
+	}
+	if n.MeetupID == nil {
+		return false, nil
+	}
+	m, err := MeetupByID(ctx, db, u, *n.MeetupID)
+	if ok, err := found(err); !ok {
+		return false, err
+	}
+	return CanOrganiseMeetup(ctx, db, u, m)
+}
+
+// CanSeeNeedResident: who a need is for is known to its organisers, to that resident, and to the
+// volunteers signed up for it (they go and help them); not to every volunteer browsing needs.
+func CanSeeNeedResident(ctx context.Context, db *gorm.DB, u *User, n *Need) (bool, error) {
+	if u == nil || n.ResidentID == nil {
+		return false, nil
+	}
+	if *n.ResidentID == u.ID {
+		return true, nil
+	}
+	if ok, err := CanOrganiseNeed(ctx, db, u, n); ok || err != nil {
+		return ok, err
+	}
+	var ok bool
+	err := db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM shifts s JOIN shift_signups g ON g.shift_id = s.id
+		WHERE s.need_id = ? AND g.user_id = ? AND g.status = 'signed_up')`, n.ID, u.ID).Scan(&ok).Error
+	if err != nil {
+		return false, fmt.Errorf("check sign-up for need: %w", err)
+	}
+	return ok, nil
+}
+
+// CanSignUpVolunteerOnBehalf: a need's organisers (CanOrganiseNeed) sign volunteers up or off,
+// for example someone who said yes on the phone.
+func CanSignUpVolunteerOnBehalf(ctx context.Context, db *gorm.DB, actor *User, n *Need) (bool, error) {
+	if !CanRegisterOnBehalf(actor) {
+		return false, nil
+	}
+	return CanOrganiseNeed(ctx, db, actor, n)
+}
+
+// CanManageVolunteerFor: a worker makes or changes the volunteer profile of a resident they look
+// after: one they registered or who lives in their neighbourhood (as for sign-in codes);
+// coordinators for any resident.
+func CanManageVolunteerFor(ctx context.Context, db *gorm.DB, actor, person *User) (bool, error) {
+	if !CanRegisterOnBehalf(actor) || person == nil || person.Role != RoleResident || person.ID == actor.ID {
+		return false, nil
+	}
+	if actor.Role == RoleCoordinator || (person.RegisteredBy != nil && *person.RegisteredBy == actor.ID) {
+		return true, nil
+	}
+	if person.HomeNeighbourhoodID == nil {
+		return false, nil
+	}
+	return WorksIn(ctx, db, actor.ID, *person.HomeNeighbourhoodID)
+}
+
+// CanSeeVolunteerDetails: a volunteer's profile with their contact details and constraints is
+// for themselves, coordinators, the workers of a neighbourhood they help in or live in, and the
+// organisers of needs they signed up for (on a shift or its reserve list). Nobody else: matching
+// shows others a display name and the reasons only.
+func CanSeeVolunteerDetails(ctx context.Context, db *gorm.DB, viewer *User, v *Volunteer) (bool, error) {
+	switch {
+	case viewer == nil || v == nil:
+		return false, nil
+	case viewer.ID == v.UserID, viewer.Role == RoleCoordinator:
+		return true, nil
+	}
+	var ok bool
+	err := db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM neighbourhood_workers w WHERE w.user_id = @viewer
+			AND (w.neighbourhood_id = ANY(CAST(@hoods AS bigint[]))
+				OR w.neighbourhood_id = (SELECT home_neighbourhood_id FROM users WHERE id = @volunteer)))
+		OR EXISTS (SELECT 1 FROM shift_signups g JOIN shifts s ON s.id = g.shift_id JOIN needs n ON n.id = s.need_id
+			WHERE g.user_id = @volunteer AND g.status IN ('signed_up', 'reserve')
+			AND (n.organiser_id = @viewer OR n.created_by = @viewer
+				OR EXISTS (SELECT 1 FROM neighbourhood_workers w WHERE w.neighbourhood_id = n.neighbourhood_id AND w.user_id = @viewer)
+				OR EXISTS (SELECT 1 FROM meetups m JOIN group_members o ON o.group_id = m.group_id
+					WHERE m.id = n.meetup_id AND o.user_id = @viewer AND o.role = 'organiser')))`,
+		map[string]any{"viewer": viewer.ID, "volunteer": v.UserID, "hoods": v.Neighbourhoods}).Scan(&ok).Error
+	if err != nil {
+		return false, fmt.Errorf("check who may see volunteer %d: %w", v.UserID, err)
+	}
+	return ok, nil
+}
+
+// CanSeeVolunteerFigures: coverage of needs and hours per month of a neighbourhood are for its
+// workers and coordinators.
+func CanSeeVolunteerFigures(ctx context.Context, db *gorm.DB, u *User, neighbourhoodID int64) (bool, error) {
+	return CanManageJoinCode(ctx, db, u, neighbourhoodID)
+}

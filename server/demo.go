@@ -89,6 +89,9 @@ func fillDemo(ctx context.Context, db *gorm.DB, log *slog.Logger, loc *time.Loca
 		if err := fillDemoMeetups(ctx, tx, loc, hoods, people); err != nil {
 			return fmt.Errorf("demo groups and meetups: %w", err)
 		}
+		if err := fillDemoVolunteers(ctx, tx, loc, hoods, people); err != nil { // volunteers (issue 6)
+			return fmt.Errorf("demo volunteers and needs: %w", err)
+		}
 		if err := tx.Exec("INSERT INTO settings (key, value) VALUES ('demo', 'filled')").Error; err != nil {
 			return err
 		}

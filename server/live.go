@@ -27,6 +27,10 @@ var liveKinds = []models.NotificationKind{
 	models.NotifyPromoted, models.NotifyMeetupChanged, models.NotifyMeetupCancelled,
 	models.NotifyAnnouncement, models.NotifyJoinRequest, models.NotifyRequestAccepted,
 	models.NotifyRequestDeclined, models.NotifyInvitation,
+	// volunteers (issue 6)
+	models.NotifyVolunteerInvited, models.NotifyInvitationAccepted, models.NotifyInvitationDeclined,
+	models.NotifyShiftChanged, models.NotifyShiftCancelled, models.NotifyNeedCancelled,
+	models.NotifyReservePromoted, models.NotifyHoursToConfirm,
 }
 
 // liveTexts words what the script may show, once per language at start.
@@ -50,8 +54,9 @@ func liveTexts(b *i18n.Bundle, lang string) (string, error) {
 		"seats.full":       say("meetups.seats.full", nil),
 		"status.cancelled": say("meetups.status.cancelled", nil),
 		"status.draft":     say("meetups.status.draft", nil),
+		"need":             say("vpages.live.need", nil), // a need whose title the event does not carry
 	}
-	names := map[string]any{"Meetup": "{meetup}", "Group": "{group}", "Actor": "{actor}"}
+	names := map[string]any{"Meetup": "{meetup}", "Group": "{group}", "Actor": "{actor}", "Need": "{need}"}
 	for _, k := range liveKinds {
 		t["kind."+string(k)] = say("notification."+string(k), names)
 	}

@@ -193,9 +193,11 @@
       badge.textContent = String(n);
       badge.setAttribute('aria-label', say('badge', { n: n }));
     }
-    var text = say('kind.' + d.kind, { meetup: d.meetup_title || '', group: d.group_name || '', actor: d.actor_name || '' });
+    var text = say('kind.' + d.kind, { meetup: d.meetup_title || '', group: d.group_name || '', actor: d.actor_name || '',
+      need: d.need_title || say('need') });
     if (text) {
-      message(text, d.meetup_id ? '/meetups/' + d.meetup_id : d.group_id ? '/groups/' + d.group_id : '/notifications');
+      message(text, d.meetup_id ? '/meetups/' + d.meetup_id : d.group_id ? '/groups/' + d.group_id
+        : d.need_id ? '/needs/' + d.need_id : '/notifications');
     }
   }
 
