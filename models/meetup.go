@@ -518,23 +518,50 @@ type MeetupFilter struct {
 
 // Meetups lists the meetups the viewer may see that match f, by start.
 func Meetups(ctx context.Context, db *gorm.DB, viewer *User, f MeetupFilter) ([]Meetup, error) {
-	q := db.WithContext(ctx).Scopes(MeetupVisibleTo(viewer))
+	where, args, limit := meetupsSQL(viewer, f)
+	q := db.WithContext(ctx)
+	if where != "" {
+		q = q.Where(where, args...)
+	}
+	var ms []Meetup
+	if err := q.Order(meetupsOrder).Limit(limit).Find(&ms).Error; err != nil {
+		return nil, fmt.Errorf("list meetups: %w", err)
+	}
+	return ms, nil
+}
+
+// meetupsOrder is the order of Meetups.
+const meetupsOrder = "meetups.starts_at, meetups.id"
+
+// meetupsSQL is the condition of Meetups on the meetups table ("" for none) with its arguments
+// (? placeholders, a slice for IN ?), and how many rows it lists; agendareads.go reads the same
+// list with its own columns.
+func meetupsSQL(viewer *User, f MeetupFilter) (string, []any, int) {
+	var conds []string
+	var args []any
+	where := func(cond string, a ...any) {
+		conds = append(conds, "("+cond+")")
+		args = append(args, a...)
+	}
+	if cond, a := meetupVisibility(viewer); cond != "" {
+		where(cond, a...)
+	}
 	if len(f.NeighbourhoodIDs) > 0 {
-		q = q.Where("meetups.neighbourhood_id IN ?", f.NeighbourhoodIDs)
+		where("meetups.neighbourhood_id IN ?", f.NeighbourhoodIDs)
 	}
 	if f.GroupID != 0 {
-		q = q.Where("meetups.group_id = ?", f.GroupID)
+		where("meetups.group_id = ?", f.GroupID)
 	}
 	if f.SeriesID != 0 {
-		q = q.Where("meetups.series_id = ?", f.SeriesID)
+		where("meetups.series_id = ?", f.SeriesID)
 	}
 	if !f.From.IsZero() {
-		// The bound on starts_at lets the (neighbourhood_id, starts_at) index skip the past:
-		// no meetup lasts longer than MaxMeetupLength.
-		q = q.Where("meetups.ends_at > ? AND meetups.starts_at > ?", f.From, f.From.Add(-MaxMeetupLength))
+		// The bound on starts_at lets the (neighbourhood_id, starts_at, ends_at) index skip the
+		// past: no meetup lasts longer than MaxMeetupLength.
+		where("meetups.ends_at > ? AND meetups.starts_at > ?", f.From, f.From.Add(-MaxMeetupLength))
 	}
 	if !f.To.IsZero() {
-		q = q.Where("meetups.starts_at < ?", f.To)
+		where("meetups.starts_at < ?", f.To)
 	}
 	for _, fact := range []struct {
 		on     bool
@@ -542,21 +569,17 @@ func Meetups(ctx context.Context, db *gorm.DB, viewer *User, f MeetupFilter) ([]
 	}{{f.WheelchairAccessible, "wheelchair_accessible"}, {f.ChildFriendly, "child_friendly"}, {f.Free, "free"},
 		{f.Interpreter, "interpreter"}, {f.QuietSpace, "quiet_space"}, {f.FoodProvided, "food_provided"}} {
 		if fact.on {
-			q = q.Where("meetups." + fact.column)
+			where("meetups." + fact.column)
 		}
 	}
 	if f.Language != "" {
-		q = q.Where("? = ANY (meetups.languages)", strings.ToLower(f.Language))
+		where("? = ANY (meetups.languages)", strings.ToLower(f.Language))
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 200
 	}
-	var ms []Meetup
-	if err := q.Order("meetups.starts_at, meetups.id").Limit(min(limit, 1000)).Find(&ms).Error; err != nil {
-		return nil, fmt.Errorf("list meetups: %w", err)
-	}
-	return ms, nil
+	return strings.Join(conds, " AND "), args, min(limit, 1000)
 }
 
 // MyMeetups is a person's own agenda: the meetups they are going to or waitlisted for that end

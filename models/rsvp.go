@@ -53,9 +53,6 @@ type RSVP struct {
 // TableName is the table of sign-ups.
 func (RSVP) TableName() string { return "rsvps" }
 
-// Places is how many places the sign-up takes when going.
-func (r *RSVP) Places() int { return 1 + r.Companions }
-
 // Guest is someone who signed up without an account. Their private link holds a token of which
 // only the hash is kept.
 type Guest struct {
@@ -93,6 +90,9 @@ type RSVPResult struct {
 	// Promoted are other sign-ups that got a place from the waitlist because of this change, in
 	// order of arrival: notify them. Each promotion is reported exactly once.
 	Promoted []int64 `json:"-"`
+	// SeatsLeft is how many places the meetup had left just after the change, nil when it has no
+	// limit.
+	SeatsLeft *int `json:"-"`
 }
 
 // SetRSVP signs the actor (or, for a worker, a resident: in.ForUserID) up for a meetup, changes
@@ -100,6 +100,11 @@ type RSVPResult struct {
 // a freed place goes to the first on the waitlist who fits, automatically. Signing up again with
 // the same companions, for a cancelled, draft or past meetup, is refused with nothing changed.
 func SetRSVP(ctx context.Context, db *gorm.DB, actor *User, meetupID int64, in RSVPInput) (*RSVPResult, error) {
+	return setRSVP(ctx, db, nil, actor, meetupID, in)
+}
+
+// setRSVP is SetRSVP, with new sign-ups decided in batches when batch is not nil.
+func setRSVP(ctx context.Context, db *gorm.DB, batch *SignUps, actor *User, meetupID int64, in RSVPInput) (*RSVPResult, error) {
 	if actor == nil {
 		return nil, ErrForbidden
 	}
@@ -115,7 +120,13 @@ func SetRSVP(ctx context.Context, db *gorm.DB, actor *User, meetupID int64, in R
 	}
 	res := &RSVPResult{}
 	if in.Status == RSVPGoing {
-		r, err := insertSignUp(db.WithContext(ctx), newSignUp{meetupID: meetupID, viewer: who, userID: &who.ID, companions: in.Companions, by: by})
+		s := newSignUp{meetupID: meetupID, viewer: who, userID: &who.ID, companions: in.Companions, by: by}
+		var r *RSVPResult
+		if batch != nil {
+			r, err = batch.signUp(ctx, s)
+		} else {
+			r, err = insertSignUp(db.WithContext(ctx), s)
+		}
 		if err != nil {
 			return nil, meetupError("sign up", err)
 		}
@@ -124,6 +135,9 @@ func SetRSVP(ctx context.Context, db *gorm.DB, actor *User, meetupID int64, in R
 		}
 	}
 	// Saying not going, or changing the companions of an active sign-up.
+	if batch != nil {
+		defer batch.changes.lock(meetupID)()
+	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var m Meetup
 		err := tx.Scopes(MeetupVisibleTo(who)).Clauses(lockNoKeyUpdate).Where("meetups.id = ?", meetupID).Take(&m).Error
@@ -137,9 +151,20 @@ func SetRSVP(ctx context.Context, db *gorm.DB, actor *User, meetupID int64, in R
 			return err
 		}
 		if in.Status == RSVPNotGoing {
-			return notGoing(tx, &m, who.ID, by, res)
+			err = notGoing(tx, &m, who.ID, by, res)
+		} else {
+			err = changeSignUp(tx, &m, newSignUp{meetupID: m.ID, viewer: who, userID: &who.ID, companions: in.Companions, by: by}, res)
 		}
-		return changeSignUp(tx, &m, newSignUp{meetupID: m.ID, viewer: who, userID: &who.ID, companions: in.Companions, by: by}, res)
+		if err != nil || res.SeatsLeft != nil || m.Capacity == nil {
+			return err
+		}
+		// The places left once the change and any promotions are in.
+		var left int
+		if err := tx.Raw("SELECT greatest(capacity - seats_taken, 0) FROM meetups WHERE id = ?", m.ID).Row().Scan(&left); err != nil {
+			return err
+		}
+		res.SeatsLeft = &left
+		return nil
 	})
 	if err != nil {
 		return nil, meetupError("sign up", err)
@@ -194,67 +219,6 @@ type newSignUp struct {
 	guestID    *int64
 	companions int
 	by         *int64
-}
-
-// insertSignUp is a new sign-up in one statement: it locks the meetup row (SELECT ... FOR NO KEY
-// UPDATE in its WITH clause), decides going or waitlisted from the places left, draws the next
-// arrival number and inserts. Its transaction is that one statement, so the lock is held only
-// while the database works, never across a network round trip: sign-ups for one meetup happen
-// one after the other, quickly. Nobody on the waitlist fits in the free places (promote sees to
-// that), so a newcomer who fits takes no place someone waiting could have used. Someone who had
-// said not going signs up again as a new arrival. It returns nil, nil when the person already has
-// an active sign-up, and the reason when the meetup takes no sign-ups; nothing is changed then.
-// The waitlist position comes from the locked row: no second query.
-func insertSignUp(db *gorm.DB, s newSignUp) (*RSVPResult, error) {
-	now := time.Now()
-	visible, args := meetupVisibility(s.viewer)
-	if visible == "" {
-		visible = "true"
-	}
-	args = append([]any{s.meetupID}, args...)
-	places := 1 + s.companions
-	args = append(args, s.userID, s.guestID, places, s.companions, s.by, now, places)
-	var row struct {
-		MeetupStatus   MeetupStatus
-		MeetupEndsAt   time.Time
-		MeetupCapacity *int
-		MeetupWaiting  int
-		RSVP
-	}
-	res := db.Raw(`WITH m AS (
-			SELECT id, status, ends_at, capacity, seats_taken, waitlist_count FROM meetups
-			WHERE meetups.id = ? AND `+visible+` FOR NO KEY UPDATE
-		), ins AS (
-			INSERT INTO rsvps (meetup_id, user_id, guest_id, status, companions, signed_up_by)
-			SELECT m.id, ?::bigint, ?::bigint, CASE WHEN m.capacity IS NULL OR m.seats_taken + ?::int <= m.capacity
-				THEN 'going' ELSE 'waitlisted' END, ?::int, ?::bigint
-			FROM m WHERE m.status = 'published' AND m.ends_at > ? AND (m.capacity IS NULL OR ?::int <= m.capacity)
-			ON CONFLICT ON CONSTRAINT rsvps_user_key DO UPDATE SET status = EXCLUDED.status, companions = EXCLUDED.companions,
-				arrival = nextval('rsvp_arrival_seq'), signed_up_by = EXCLUDED.signed_up_by, promoted_at = NULL, updated_at = now()
-			WHERE rsvps.status = 'not_going'
-			RETURNING rsvps.*
-		)
-		SELECT m.status AS meetup_status, m.ends_at AS meetup_ends_at, m.capacity AS meetup_capacity,
-			m.waitlist_count AS meetup_waiting, ins.* FROM m LEFT JOIN ins ON true`, args...).Scan(&row)
-	switch {
-	case res.Error != nil:
-		return nil, res.Error
-	case res.RowsAffected == 0:
-		return nil, ErrNotFound
-	case row.RSVP.ID != 0 && row.RSVP.Status == RSVPWaitlisted:
-		// The newest arrival is last in line.
-		return &RSVPResult{RSVP: row.RSVP, Position: row.MeetupWaiting + 1}, nil
-	case row.RSVP.ID != 0:
-		return &RSVPResult{RSVP: row.RSVP}, nil
-	}
-	m := Meetup{Status: row.MeetupStatus, EndsAt: row.MeetupEndsAt, Capacity: row.MeetupCapacity}
-	if err := m.openForSignUps(now); err != nil {
-		return nil, err
-	}
-	if m.Capacity != nil && 1+s.companions > *m.Capacity {
-		return nil, FieldErrors{"companions": "rsvp.party_too_large"}
-	}
-	return nil, nil
 }
 
 // changeSignUp changes the companions of a person's active sign-up on the locked meetup m;
@@ -313,13 +277,19 @@ func notGoing(tx *gorm.DB, m *Meetup, userID int64, by *int64, res *RSVPResult) 
 	return settle(tx, m.ID, res.RSVP.ID, res)
 }
 
-// settle fills freed places from the waitlist and reloads the sign-up rsvpID into res.
+// settle fills freed places from the waitlist, notes the places left in res, and puts the
+// sign-up rsvpID as stored into res (reloaded unless res holds it already, unpromoted).
 func settle(tx *gorm.DB, meetupID, rsvpID int64, res *RSVPResult) error {
-	promoted, err := promote(tx, meetupID)
+	promoted, left, err := promoteWaiting(tx, meetupID)
 	if err != nil {
 		return err
 	}
+	self := slices.Contains(promoted, rsvpID)
 	res.Promoted = slices.DeleteFunc(promoted, func(id int64) bool { return id == rsvpID })
+	res.SeatsLeft = left
+	if res.RSVP.ID == rsvpID && !self {
+		return nil
+	}
 	return tx.Take(&res.RSVP, rsvpID).Error
 }
 
@@ -327,47 +297,62 @@ func settle(tx *gorm.DB, meetupID, rsvpID int64, res *RSVPResult) error {
 // that fits in what is still free goes, so a large party waiting does not block a single person
 // behind it. It returns the promoted sign-ups in order of arrival.
 func promote(tx *gorm.DB, meetupID int64) ([]int64, error) {
-	var m struct {
-		Capacity      *int
-		SeatsTaken    int
-		WaitlistCount int
+	promoted, _, err := promoteWaiting(tx, meetupID)
+	return promoted, err
+}
+
+// promoteWaiting is promote, and also says how many places are left afterwards (nil: no limit).
+// The meetup's figures and the first in line who could fit come in one query: a cancellation
+// holds the meetup's lock for as few round trips as it can.
+func promoteWaiting(tx *gorm.DB, meetupID int64) ([]int64, *int, error) {
+	var rows []struct {
+		Capacity   *int
+		SeatsTaken int
+		ID         *int64
+		Companions int
 	}
-	if err := tx.Raw("SELECT capacity, seats_taken, waitlist_count FROM meetups WHERE id = ?", meetupID).Scan(&m).Error; err != nil {
-		return nil, err
+	err := tx.Raw(`SELECT m.capacity, m.seats_taken, w.id, coalesce(w.companions, 0) AS companions FROM meetups m
+		LEFT JOIN LATERAL (SELECT r.id, r.companions, r.arrival FROM rsvps r
+				WHERE r.meetup_id = m.id AND r.status = 'waitlisted'
+					AND (m.capacity IS NULL OR r.companions + 1 <= m.capacity - m.seats_taken)
+				ORDER BY r.arrival
+				LIMIT CASE WHEN m.capacity IS NOT NULL THEN greatest(m.capacity - m.seats_taken, 0) END) w
+			ON m.waitlist_count > 0
+		WHERE m.id = ?
+		ORDER BY w.arrival`, meetupID).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, nil, err
 	}
-	if m.WaitlistCount == 0 || (m.Capacity != nil && m.SeatsTaken >= *m.Capacity) {
-		return nil, nil
-	}
-	var waiting []RSVP
-	q := tx.Select("id", "companions").Where("meetup_id = ? AND status = 'waitlisted'", meetupID).Order("arrival")
+	capacity, taken := rows[0].Capacity, rows[0].SeatsTaken
 	free := -1
-	if m.Capacity != nil {
-		free = *m.Capacity - m.SeatsTaken
-		q = q.Where("companions + 1 <= ?", free).Limit(free)
-	}
-	if err := q.Find(&waiting).Error; err != nil {
-		return nil, err
+	if capacity != nil {
+		free = max(*capacity-taken, 0)
 	}
 	var ids []int64
-	for _, r := range waiting {
-		if free >= 0 && r.Places() > free {
+	for _, r := range rows {
+		places := 1 + r.Companions
+		if r.ID == nil || (free >= 0 && places > free) {
 			continue
 		}
-		ids = append(ids, r.ID)
+		ids = append(ids, *r.ID)
 		if free >= 0 {
-			free -= r.Places()
+			free -= places
 		}
 	}
+	var left *int
+	if capacity != nil {
+		left = &free
+	}
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, left, nil
 	}
 	now := time.Now()
-	err := tx.Model(&RSVP{}).Where("id IN ? AND status = 'waitlisted'", ids).
+	err = tx.Model(&RSVP{}).Where("id IN ? AND status = 'waitlisted'", ids).
 		Updates(map[string]any{"status": RSVPGoing, "promoted_at": now, "updated_at": now}).Error
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return ids, notification{kind: NotifyPromoted}.toSignUps(tx, ids)
+	return ids, left, notification{kind: NotifyPromoted}.toSignUps(tx, ids)
 }
 
 // position fills in the waitlist position of a waitlisted sign-up.

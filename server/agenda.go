@@ -68,11 +68,44 @@ type agendaCursor struct {
 }
 
 func (a *app) agendaPage(c *fiber.Ctx) error {
-	n, err := a.loadNeighbourhood(c)
+	id, err := paramID(c, "id")
 	if err != nil {
 		return err
 	}
+	f, cursor, values, ferr := a.agendaFilter(c)
+	f.NeighbourhoodIDs = []int64{id}
+	if user(c) != nil || ferr != nil {
+		return a.renderAgenda(c, id, f, cursor, values, ferr)
+	}
+	// Everyone not signed in sees the same page: it is kept, and served again for as long as the
+	// data it shows has the version it was made from.
+	key := "agenda " + requestLang(c) + " " + strconv.Itoa(time.Now().In(a.cfg.Location).Year()) + " " + c.OriginalURL()
+	version, err := models.AgendaVersion(c.UserContext(), a.db.Gorm, nil, id, f)
+	if err != nil {
+		return err
+	}
+	if body, ok := a.pages.get(key, version); ok {
+		a.csrfToken(c) // as render does for someone not signed in
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Send(body)
+	}
+	if err := a.renderAgenda(c, id, f, cursor, values, nil); err != nil {
+		return err
+	}
+	if c.Response().StatusCode() == fiber.StatusOK {
+		a.pages.put(key, version, c.Response().Body())
+	}
+	return nil
+}
+
+// renderAgenda renders neighbourhood id's agenda for filter f, or the filter form with ferr.
+func (a *app) renderAgenda(c *fiber.Ctx, id int64, f models.MeetupFilter, cursor *agendaCursor, values map[string]string, ferr error) error {
 	ctx, u := c.UserContext(), user(c)
+	n, err := models.NeighbourhoodByID(ctx, a.db.Gorm, id)
+	if err != nil {
+		return err
+	}
 	v := &agendaView{Hood: n}
 	if v.Groups, err = models.Groups(ctx, a.db.Gorm, u, n.ID); err != nil {
 		return err
@@ -82,17 +115,15 @@ func (a *app) agendaPage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	f, cursor, values, err := a.agendaFilter(c)
-	if err != nil {
-		form, status, ferr := a.formFailure(c, err, values)
-		if ferr != nil {
-			return ferr
+	if ferr != nil {
+		form, status, err := a.formFailure(c, ferr, values)
+		if err != nil {
+			return err
 		}
 		v.Form = form
 		return a.render(c, status, "agenda", v)
 	}
-	f.NeighbourhoodIDs = []int64{n.ID}
-	ms, err := models.Meetups(ctx, a.db.Gorm, u, f)
+	ms, err := models.AgendaMeetups(ctx, a.db.Gorm, u, f)
 	if err != nil {
 		return err
 	}
@@ -257,7 +288,22 @@ func (a *app) apiMeetups(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ms, err := models.Meetups(c.UserContext(), a.db.Gorm, user(c), f)
+	// The answer depends only on the meetups listed, which depend on who asks: it is kept per
+	// person and served again while those meetups have the version it was made from.
+	u := user(c)
+	key := "api " + c.OriginalURL()
+	if u != nil {
+		key = "api " + itoa(u.ID) + " " + c.OriginalURL()
+	}
+	version, err := models.MeetupsVersion(c.UserContext(), a.db.Gorm, u, f)
+	if err != nil {
+		return err
+	}
+	if body, ok := a.pages.get(key, version); ok {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(body)
+	}
+	ms, err := models.ListedMeetups(c.UserContext(), a.db.Gorm, u, f)
 	if err != nil {
 		return err
 	}
@@ -265,7 +311,11 @@ func (a *app) apiMeetups(c *fiber.Ctx) error {
 	for i := range ms {
 		out[i] = newMeetupJSON(&ms[i], nil)
 	}
-	return c.JSON(fiber.Map{"meetups": out})
+	if err := c.JSON(fiber.Map{"meetups": out}); err != nil {
+		return err
+	}
+	a.pages.put(key, version, c.Response().Body())
+	return nil
 }
 
 // apiMeetupFilter reads the list's query: neighbourhood, group, from and to (RFC 3339; from

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"nabij/models"
 	"nabij/realtime"
 )
 
@@ -25,6 +26,12 @@ type app struct {
 	metrics *metrics
 	openapi []byte        // the merged OpenAPI document, see openapi.go
 	live    *realtime.Hub // websocket clients and the events they follow; serve starts it
+	// signUps and tokens decide sign-ups and find the owners of bearer tokens in batches (see
+	// models/batch.go).
+	signUps *models.SignUps
+	tokens  *models.TokenOwners
+	// pages keeps agendas and API lists while their data stays the same (see pagecache.go).
+	pages *pageCache
 }
 
 // newApp builds the Fiber application with its one routing table.
@@ -38,7 +45,8 @@ func newApp(cfg config, db *database, log *slog.Logger) (*fiber.App, *app, error
 		return nil, nil, fmt.Errorf("openapi: %w", err)
 	}
 	a := &app{cfg: cfg, db: db, log: log, views: v, metrics: newMetrics(db.SQL), openapi: doc,
-		live: realtime.New(realtime.Options{DSN: db.DSN, DB: db.SQL, Log: log})}
+		live: realtime.New(realtime.Options{DSN: db.DSN, DB: db.SQL, Log: log}), signUps: models.NewSignUps(db.Gorm),
+		tokens: models.NewTokenOwners(db.Gorm), pages: newPageCache()}
 	a.metrics.reg.MustRegister(a.live.Collectors()...)
 	db.wake.Attach(a.live)
 	f := fiber.New(fiber.Config{

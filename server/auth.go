@@ -27,7 +27,7 @@ func (a *app) authenticate(c *fiber.Ctx) error {
 		if !ok {
 			return &httpError{Status: 401, Code: "unauthorized", MsgID: "auth.token_invalid"}
 		}
-		u, err := models.UserByToken(ctx, a.db.Gorm, strings.TrimSpace(secret))
+		u, err := a.tokens.UserByToken(ctx, strings.TrimSpace(secret))
 		if errors.Is(err, models.ErrNotFound) {
 			return &httpError{Status: 401, Code: "unauthorized", MsgID: "auth.token_invalid"}
 		}

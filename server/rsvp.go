@@ -69,7 +69,7 @@ func (a *app) rsvpForm(c *fiber.Ctx) error {
 		return err
 	}
 	in := formRSVPInput(c)
-	res, err := models.SetRSVP(c.UserContext(), a.db.Gorm, u, m.ID, in)
+	res, err := a.signUps.Set(c.UserContext(), u, m.ID, in)
 	if err != nil {
 		name := "rsvp"
 		if in.ForUserID != 0 && in.ForUserID != u.ID {
@@ -157,15 +157,11 @@ func (a *app) apiRSVP(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	res, err := models.SetRSVP(c.UserContext(), a.db.Gorm, u, id, in)
+	res, err := a.signUps.Set(c.UserContext(), u, id, in)
 	if err != nil {
 		return err
 	}
-	m, err := models.MeetupByID(c.UserContext(), a.db.Gorm, u, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(rsvpJSON{myRSVPJSON: newMyRSVP(res), SeatsLeft: seatsLeft(m)})
+	return c.JSON(rsvpJSON{myRSVPJSON: newMyRSVP(res), SeatsLeft: res.SeatsLeft})
 }
 
 func (a *app) apiGuestSignUp(c *fiber.Ctx) error {
