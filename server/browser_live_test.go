@@ -33,16 +33,7 @@ func TestBrowserTwoSessionsSeeEachOthersChangesLive(t *testing.T) {
 			tomas, tomasProblems, tomasOut := newChromium(t, size.width, size.height)
 			youssef, youssefProblems, youssefOut := newChromium(t, size.width, size.height)
 			shot := func(step string) chromedp.Action { return screenshot("live-" + size.name + "-" + step) }
-			signIn := func(who string) chromedp.Tasks {
-				return chromedp.Tasks{
-					chromedp.Navigate(base + "/signin"),
-					chromedp.WaitVisible(`#f-identifier`, chromedp.ByQuery),
-					chromedp.SendKeys(`#f-identifier`, who, chromedp.ByQuery),
-					chromedp.SendKeys(`#f-password`, demoPassword, chromedp.ByQuery),
-					chromedp.Submit(`#f-identifier`, chromedp.ByQuery),
-					chromedp.WaitVisible(`header form[action="/signout"]`, chromedp.ByQuery),
-				}
-			}
+			signIn := func(who string) chromedp.Tasks { return demoSignIn(base, who) }
 			// open loads a meetup page, marks the window (a reload would lose the mark) and waits
 			// until the live connection has subscribed.
 			open := func(id int64) chromedp.Tasks {

@@ -178,3 +178,33 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// demoSignIn signs in as a demo person through the sign-in form.
+func demoSignIn(base, who string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(base + "/signin"),
+		chromedp.WaitVisible(`#f-identifier`, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-identifier`, who, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-password`, demoPassword, chromedp.ByQuery),
+		chromedp.Submit(`#f-identifier`, chromedp.ByQuery),
+		chromedp.WaitVisible(`header form[action="/signout"]`, chromedp.ByQuery),
+	}
+}
+
+// widthCheck notes in widths when the page is wider than the screen (sideways scrolling on a
+// phone).
+func widthCheck(widths *[]string, page string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var sw, iw int
+		if err := chromedp.Evaluate(`document.documentElement.scrollWidth`, &sw).Do(ctx); err != nil {
+			return err
+		}
+		if err := chromedp.Evaluate(`window.innerWidth`, &iw).Do(ctx); err != nil {
+			return err
+		}
+		if sw > iw {
+			*widths = append(*widths, fmt.Sprintf("%s is %dpx wide on a %dpx screen", page, sw, iw))
+		}
+		return nil
+	})
+}

@@ -58,31 +58,8 @@ func TestBrowserAVolunteerFindsANeedSignsUpAndTheOrganiserChecksThemIn(t *testin
 			vol, volProblems, volOut := newChromium(t, size.width, size.height)
 			shot := func(step string) chromedp.Action { return screenshot("volunteer-" + size.name + "-" + step) }
 			var widths []string
-			measure := func(page string) chromedp.Action {
-				return chromedp.ActionFunc(func(ctx context.Context) error {
-					var sw, iw int
-					if err := chromedp.Evaluate(`document.documentElement.scrollWidth`, &sw).Do(ctx); err != nil {
-						return err
-					}
-					if err := chromedp.Evaluate(`window.innerWidth`, &iw).Do(ctx); err != nil {
-						return err
-					}
-					if sw > iw {
-						widths = append(widths, fmt.Sprintf("%s is %dpx wide on a %dpx screen", page, sw, iw))
-					}
-					return nil
-				})
-			}
-			signIn := func(who string) chromedp.Tasks {
-				return chromedp.Tasks{
-					chromedp.Navigate(base + "/signin"),
-					chromedp.WaitVisible(`#f-identifier`, chromedp.ByQuery),
-					chromedp.SendKeys(`#f-identifier`, who, chromedp.ByQuery),
-					chromedp.SendKeys(`#f-password`, demoPassword, chromedp.ByQuery),
-					chromedp.Submit(`#f-identifier`, chromedp.ByQuery),
-					chromedp.WaitVisible(`header form[action="/signout"]`, chromedp.ByQuery),
-				}
-			}
+			measure := func(page string) chromedp.Action { return widthCheck(&widths, page) }
+			signIn := func(who string) chromedp.Tasks { return demoSignIn(base, who) }
 			fail := func(who string, err error, out fmt.Stringer) {
 				t.Helper()
 				t.Fatalf("%s's browser: %v (screenshots in server/%s)\nChromium said:\n%s", who, err, screenshotDir, tail(out.String(), 3000))
