@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -69,24 +68,9 @@ type MatchOptions struct {
 }
 
 // MatchVolunteers ranks the volunteers for a shift of a need (its organisers only: the list
-// names people).
+// names people). db must be the pool: the ranking asks for its generic plan (rawQueryGeneric).
 func MatchVolunteers(ctx context.Context, db *gorm.DB, actor *User, needID int64, opts MatchOptions) (*Matches, error) {
-	var out *Matches
-	err := withGenericPlans(ctx, db, func(tx *gorm.DB) error {
-		var err error
-		out, err = matchVolunteers(ctx, tx, actor, needID, opts)
-		return err
-	})
-	return out, err
-}
-
-// matchVolunteers is MatchVolunteers in its transaction.
-func matchVolunteers(ctx context.Context, db *gorm.DB, actor *User, needID int64, opts MatchOptions) (*Matches, error) {
 	n, err := organisedNeed(ctx, db, actor, needID)
-	if err != nil {
-		return nil, err
-	}
-	s, err := matchShift(ctx, db, n, opts.ShiftID)
 	if err != nil {
 		return nil, err
 	}
@@ -95,56 +79,74 @@ func matchVolunteers(ctx context.Context, db *gorm.DB, actor *User, needID int64
 		limit = 20
 	}
 	limit = min(limit, maxMatchesListed)
-	when, err := helpsWhen(n.NeighbourhoodID, s.Week)
-	if err != nil {
-		return nil, err
+	order := "places_taken >= places, starts_at, id"
+	if opts.ShiftID != 0 {
+		order = "id"
 	}
 	resident := int64(0)
 	if n.ResidentID != nil {
 		resident = *n.ResidentID
 	}
 	args := map[string]any{
-		"need": n.ID, "shift": s.ID, "hood": n.NeighbourhoodID, "required": n.RequiredSkills, "nice": n.NiceSkills,
-		"domains": s.Domains, "langs": n.Languages, "week": s.Week, "when": when,
-		"day": s.Day, "month": s.Month, "asked_month": s.AskedMonth,
-		"minutes": s.Minutes(), "resident": resident, "regular": n.Recurring(), "limit": limit,
+		"need": n.ID, "id": opts.ShiftID, "tz": n.Timezone, "hood": n.NeighbourhoodID, "required": n.RequiredSkills,
+		"nice": n.NiceSkills, "skills": append(slices.Clone(n.RequiredSkills), n.NiceSkills...), "langs": n.Languages,
+		"resident": resident, "regular": n.Recurring(), "limit": limit,
 	}
-	type row struct {
-		UserID      int64
+	type match struct {
+		UserID      *int64
 		Skills      SkillIDs
 		Languages   Languages
 		Interests   Words
-		HelpMode    HelpMode
-		Whole       bool
-		Asked       int
-		Helped      int
-		Score       int
-		DisplayName string
-		Invited     bool
+		HelpMode    *string
+		Whole       *bool
+		Asked       *int
+		Helped      *int
+		Score       *int
+		DisplayName *string
+		Invited     *bool
 	}
-	var rows []row
-	// The candidates come out of the GIN index (neighbourhood and hour, skills, languages); the
-	// minutes planned in the shift's month are looked up only for those with a monthly limit.
-	err = rawQuery(ctx, db, `WITH helped AS MATERIALIZED (
+	var (
+		shift *shiftToMatch
+		rows  []match
+	)
+	// One statement chooses the shift and ranks for it: the shift's facts (its minutes of the
+	// week, their neighbourhood-and-hour keys as neighbourhood_hours makes them for volunteers,
+	// worked out from the ranges' bounds rather than by trying all 168 hours, its day and month) reach the ranking as InitPlans,
+	// values computed once before the scan, so the GIN index is searched with them as with
+	// parameters. The candidates come out of that index (neighbourhood and hour, skills,
+	// languages); the minutes planned in the shift's month are looked up only for those with a
+	// monthly limit. One row per volunteer, each with the shift; one row without a volunteer when
+	// nobody fits; none when there is no such shift.
+	err = rawQueryGeneric(ctx, db, `WITH s AS MATERIALIZED (
+			SELECT id, need_id, neighbourhood_id, starts_at, ends_at, places, places_taken, reserve_count,
+				cancelled_at, cancel_reason, created_at, updated_at, week_minutes,
+				ARRAY(SELECT DISTINCT neighbourhood_id * 1000 + h FROM unnest(week_minutes) r,
+					generate_series(lower(r) / 60, (upper(r) - 1) / 60) h ORDER BY 1) AS keys, local_day, local_month,
+				ceil(extract(epoch FROM ends_at - starts_at) / 60)::int AS minutes
+			FROM shifts WHERE need_id = @need AND cancelled_at IS NULL AND starts_at > now() AND (@id = 0 OR id = @id)
+			ORDER BY `+order+` LIMIT 1
+		), d AS MATERIALIZED (
+			SELECT ARRAY(SELECT DISTINCT k.domain FROM skills k WHERE k.id = ANY(CAST(@skills AS integer[])) ORDER BY 1) AS domains
+		), helped AS MATERIALIZED (
 			SELECT user_id, count(*)::int AS times FROM volunteer_hours WHERE need_id = @need AND status = 'confirmed'
 			GROUP BY user_id
 		), c AS (
 			SELECT v.user_id, v.skills, v.languages, v.interests, v.help_mode,
-				v.availability @> CAST(@week AS int4multirange) AS whole,
-				CASE WHEN v.asked_month = CAST(@asked_month AS date) THEN v.asked_count ELSE 0 END AS asked,
+				v.availability @> (SELECT week_minutes FROM s) AS whole,
+				CASE WHEN v.asked_month = date_trunc('month', now() AT TIME ZONE @tz)::date THEN v.asked_count ELSE 0 END AS asked,
 				coalesce(helped.times, 0) AS helped
 			FROM volunteers v
 			LEFT JOIN helped ON helped.user_id = v.user_id
 			WHERE v.consent_to_ask AND v.paused_at IS NULL
-				AND v.helps_when && CAST(@when AS bigint[]) AND v.neighbourhoods @> ARRAY[CAST(@hood AS bigint)]`+
+				AND v.helps_when && (SELECT keys FROM s) AND v.neighbourhoods @> ARRAY[CAST(@hood AS bigint)]`+
 		hardSkillsAndLanguages(n)+`
-				AND v.availability && CAST(@week AS int4multirange)
-				AND NOT v.away @> CAST(@day AS date)
+				AND v.availability && (SELECT week_minutes FROM s)
+				AND NOT v.away @> (SELECT local_day FROM s)
 				AND v.user_id <> @resident
 				AND v.user_id NOT IN (SELECT user_id FROM need_declines WHERE need_id = @need)
-				AND v.user_id NOT IN (SELECT user_id FROM shift_signups WHERE shift_id = @shift AND status <> 'withdrawn')
+				AND v.user_id NOT IN (SELECT user_id FROM shift_signups WHERE shift_id = (SELECT id FROM s) AND status <> 'withdrawn')
 				AND (v.max_hours_month IS NULL OR coalesce((SELECT m.planned_minutes FROM volunteer_months m
-					WHERE m.user_id = v.user_id AND m.month = CAST(@month AS date)), 0) + @minutes <= v.max_hours_month * 60)
+					WHERE m.user_id = v.user_id AND m.month = (SELECT local_month FROM s)), 0) + (SELECT minutes FROM s) <= v.max_hours_month * 60)
 		), scored AS (
 			SELECT c.*, `+points(scoreBase)+softSkillsScore(n)+`
 				+ CASE WHEN c.whole THEN `+points(scoreWholeShift)+` ELSE 0 END
@@ -154,28 +156,54 @@ func matchVolunteers(ctx context.Context, db *gorm.DB, actor *User, needID int64
 			FROM c
 			ORDER BY score DESC, c.user_id
 			LIMIT @limit
+		), ranked AS (
+			SELECT scored.*, coalesce(u.display_name, '') AS display_name,
+				EXISTS (SELECT 1 FROM need_invitations i WHERE i.shift_id = (SELECT id FROM s) AND i.user_id = scored.user_id
+					AND i.status = 'pending' AND i.expires_at > now()) AS invited
+			FROM scored JOIN users u ON u.id = scored.user_id
 		)
-		SELECT scored.*, coalesce(u.display_name, '') AS display_name,
-			EXISTS (SELECT 1 FROM need_invitations i WHERE i.shift_id = @shift AND i.user_id = scored.user_id
-				AND i.status = 'pending' AND i.expires_at > now()) AS invited
-		FROM scored JOIN users u ON u.id = scored.user_id
-		ORDER BY scored.score DESC, scored.user_id`, args, func(rs *sql.Rows) error {
-		var r row
-		err := rs.Scan(&r.UserID, &r.Skills, &r.Languages, &r.Interests, &r.HelpMode, &r.Whole, &r.Asked, &r.Helped, &r.Score,
+		SELECT s.id, s.need_id, s.neighbourhood_id, s.starts_at, s.ends_at, s.places, s.places_taken, s.reserve_count,
+			s.cancelled_at, s.cancel_reason, s.created_at, s.updated_at, s.week_minutes::text,
+			extract(dow FROM s.starts_at AT TIME ZONE @tz)::int, extract(hour FROM s.starts_at AT TIME ZONE @tz)::int,
+			(SELECT domains FROM d)::text,
+			ARRAY(SELECT k.id FROM skills k WHERE k.id = ANY(CAST(@skills AS integer[])) ORDER BY k.id)::text,
+			ARRAY(SELECT k.code FROM skills k WHERE k.id = ANY(CAST(@skills AS integer[])) ORDER BY k.id)::text,
+			r.user_id, r.skills::text, r.languages::text, r.interests::text, r.help_mode, r.whole,
+			r.asked, r.helped, r.score, r.display_name, r.invited
+		FROM s LEFT JOIN ranked r ON true
+		ORDER BY r.score DESC, r.user_id`, args, func(rs resultRow) error {
+		var (
+			sh shiftToMatch
+			r  match
+		)
+		err := rs.Scan(&sh.ID, &sh.NeedID, &sh.NeighbourhoodID, &sh.StartsAt, &sh.EndsAt, &sh.Places, &sh.PlacesTaken, &sh.ReserveCount,
+			&sh.CancelledAt, &sh.CancelReason, &sh.CreatedAt, &sh.UpdatedAt, &sh.Week, &sh.Weekday, &sh.Hour,
+			&sh.Domains, &sh.SkillIDs, &sh.SkillCodes,
+			&r.UserID, &r.Skills, &r.Languages, &r.Interests, &r.HelpMode, &r.Whole, &r.Asked, &r.Helped, &r.Score,
 			&r.DisplayName, &r.Invited)
-		rows = append(rows, r)
+		if shift == nil {
+			shift = &sh
+		}
+		if r.UserID != nil {
+			rows = append(rows, r)
+		}
 		return err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("match volunteers for need %d: %w", n.ID, err)
+	case shift == nil && opts.ShiftID != 0:
+		return nil, FieldErrors{"shift": "match.shift_unknown"}
+	case shift == nil:
+		return nil, FieldErrors{"shift": "match.no_shift"}
 	}
-	out := &Matches{Need: n, Shift: s.Shift, Volunteers: make([]Match, len(rows))}
-	codes := skillCodes(s.SkillIDs, s.SkillCodes)
+	out := &Matches{Need: n, Shift: shift.Shift, Volunteers: make([]Match, len(rows))}
+	codes := skillCodes(shift.SkillIDs, shift.SkillCodes)
 	for i, r := range rows {
-		f := matchFacts{skills: r.Skills, languages: r.Languages, interests: r.Interests, mode: r.HelpMode, whole: r.Whole,
-			helped: r.Helped, asked: r.Asked, codes: codes}
-		out.Volunteers[i] = Match{UserID: r.UserID, DisplayName: r.DisplayName, Score: r.Score, Invited: r.Invited,
-			Reasons: f.reasons(n, s.Domains, s.Weekday, s.Hour)}
+		f := matchFacts{skills: r.Skills, languages: r.Languages, interests: r.Interests, mode: HelpMode(*r.HelpMode), whole: *r.Whole,
+			helped: *r.Helped, asked: *r.Asked, codes: codes}
+		out.Volunteers[i] = Match{UserID: *r.UserID, DisplayName: *r.DisplayName, Score: *r.Score, Invited: *r.Invited,
+			Reasons: f.reasons(n, shift.Domains, shift.Weekday, shift.Hour)}
 	}
 	return out, nil
 }
@@ -205,86 +233,23 @@ func softSkillsScore(n *Need) string {
 	}
 	if len(n.RequiredSkills)+len(n.NiceSkills) > 0 {
 		out += `
-				+ CASE WHEN c.interests && CAST(@domains AS text[]) THEN ` + points(scoreInterest) + ` ELSE 0 END`
+				+ CASE WHEN c.interests && (SELECT domains FROM d) THEN ` + points(scoreInterest) + ` ELSE 0 END`
 	}
 	return out
 }
 
-// matchShift is the shift a ranking is for: the one asked for (it must belong to the need and not
-// have started), or the next one, preferring a shift with places left.
-func matchShift(ctx context.Context, db *gorm.DB, n *Need, id int64) (*shiftToMatch, error) {
-	var out []shiftToMatch
-	order := "places_taken >= places, starts_at, id"
-	if id != 0 {
-		order = "id"
-	}
-	err := rawQuery(ctx, db, `SELECT id, need_id, neighbourhood_id, starts_at, ends_at, places, places_taken, reserve_count,
-			cancelled_at, cancel_reason, created_at, updated_at, week_minutes::text,
-			extract(dow FROM starts_at AT TIME ZONE @tz)::int, extract(hour FROM starts_at AT TIME ZONE @tz)::int,
-			(starts_at AT TIME ZONE @tz)::date::text, date_trunc('month', starts_at AT TIME ZONE @tz)::date::text,
-			date_trunc('month', now() AT TIME ZONE @tz)::date::text,
-			ARRAY(SELECT DISTINCT k.domain FROM skills k WHERE k.id = ANY(CAST(@skills AS integer[])) ORDER BY 1),
-			ARRAY(SELECT k.id FROM skills k WHERE k.id = ANY(CAST(@skills AS integer[])) ORDER BY k.id),
-			ARRAY(SELECT k.code FROM skills k WHERE k.id = ANY(CAST(@skills AS integer[])) ORDER BY k.id)
-		FROM shifts WHERE need_id = @need AND cancelled_at IS NULL AND starts_at > now() AND (@id = 0 OR id = @id)
-		ORDER BY `+order+` LIMIT 1`,
-		map[string]any{"need": n.ID, "id": id, "tz": n.Timezone, "skills": append(slices.Clone(n.RequiredSkills), n.NiceSkills...)},
-		func(rs *sql.Rows) error {
-			var s shiftToMatch
-			err := rs.Scan(&s.ID, &s.NeedID, &s.NeighbourhoodID, &s.StartsAt, &s.EndsAt, &s.Places, &s.PlacesTaken, &s.ReserveCount,
-				&s.CancelledAt, &s.CancelReason, &s.CreatedAt, &s.UpdatedAt, &s.Week, &s.Weekday, &s.Hour, &s.Day, &s.Month,
-				&s.AskedMonth, &s.Domains, &s.SkillIDs, &s.SkillCodes)
-			out = append(out, s)
-			return err
-		})
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("load shift for matching: %w", err)
-	case len(out) == 0 && id != 0:
-		return nil, FieldErrors{"shift": "match.shift_unknown"}
-	case len(out) == 0:
-		return nil, FieldErrors{"shift": "match.no_shift"}
-	}
-	return &out[0], nil
-}
-
-// shiftToMatch is the shift a ranking is for, with its minutes of the week (a multirange literal)
-// as the database worked them out, its weekday, hour, day and month in the need's time zone (and
-// this month there), and the life domains and codes of its need's skills.
+// shiftToMatch is the shift a ranking is for: the one asked for (it must belong to the need and
+// not have started), or the next one, preferring a shift with places left. With its minutes of
+// the week (a multirange literal) as the database worked them out, its weekday and hour in the
+// need's time zone, and the life domains and codes of its need's skills.
 type shiftToMatch struct {
 	Shift
 	Week       string
 	Weekday    int
 	Hour       int
-	Day        string
-	Month      string
-	AskedMonth string
 	Domains    Words
 	SkillIDs   SkillIDs
 	SkillCodes Words
-}
-
-// helpsWhen are the keys of the ranking's index for a shift: the neighbourhood with each hour of
-// the week (0 .. 167) that the shift's minutes of the week (a multirange literal) touch, as the
-// database's neighbourhood_hours(neighbourhoods, week_hours(availability)) makes them for
-// volunteers.
-func helpsWhen(hood int64, week string) (string, error) {
-	bounds, err := rangeBounds(week)
-	if err != nil {
-		return "", err
-	}
-	var keys []int64
-	for _, b := range bounds {
-		lo, err1 := strconv.Atoi(b[0])
-		hi, err2 := strconv.Atoi(b[1])
-		if err1 != nil || err2 != nil {
-			return "", fmt.Errorf("minutes of the week %q", week)
-		}
-		for h := lo / 60; h*60 < hi; h++ {
-			keys = append(keys, hood*1000+int64(h))
-		}
-	}
-	return int64Array(keys), nil
 }
 
 // points writes a score constant into a query.
@@ -429,7 +394,7 @@ func NeedsForVolunteer(ctx context.Context, db *gorm.DB, u *User, opts NeedsForM
 	}
 	found := false
 	err := rawQuery(ctx, db, `SELECT skills, languages, interests, neighbourhoods, away, help_mode, max_hours_month,
-			availability::text FROM volunteers WHERE user_id = @me`, map[string]any{"me": u.ID}, func(rs *sql.Rows) error {
+			availability::text FROM volunteers WHERE user_id = @me`, map[string]any{"me": u.ID}, func(rs resultRow) error {
 		found = true
 		return rs.Scan(&v.Skills, &v.Languages, &v.Interests, &v.Neighbourhoods, &v.Away, &v.HelpMode, &v.MaxHoursMonth, &v.Week)
 	})
@@ -460,7 +425,7 @@ func NeedsForVolunteer(ctx context.Context, db *gorm.DB, u *User, opts NeedsForM
 	args := map[string]any{"me": u.ID, "hoods": v.Neighbourhoods, "until": time.Now().AddDate(0, 0, days), "skills": v.Skills,
 		"langs": v.Languages, "interests": v.Interests, "week": v.Week, "away": v.Away, "max": maxMinutes,
 		"mode": string(v.HelpMode), "limit": limit}
-	type row struct {
+	type needRow struct {
 		NeedID, ShiftID                   int64
 		StartsAt, EndsAt                  time.Time
 		Places, PlacesTaken, ReserveCount int
@@ -481,11 +446,11 @@ func NeedsForVolunteer(ctx context.Context, db *gorm.DB, u *User, opts NeedsForM
 		SkillIDs                          SkillIDs
 		SkillCodes                        Words
 	}
-	var rows []row
+	var rows []needRow
 	// The volunteer's facts go in as values. The shifts to come in their neighbourhoods are the
 	// candidates, checked on what the index holds (week-time, day, places, month); each need's best
 	// shift for them is chosen before the need itself is read and checked.
-	err = rawQuery(ctx, db, `WITH cand AS (
+	err = rawQueryGeneric(ctx, db, `WITH cand AS (
 			SELECT DISTINCT ON (s.need_id) s.need_id, s.id AS shift_id, s.starts_at,
 				s.week_minutes <@ CAST(@week AS int4multirange) AS whole, s.starts_at < now() + interval '3 days' AS soon
 			FROM shifts s
@@ -515,10 +480,10 @@ func NeedsForVolunteer(ctx context.Context, db *gorm.DB, u *User, opts NeedsForM
 		)
 		SELECT best.need_id, best.shift_id, s.starts_at, s.ends_at, s.places, s.places_taken, s.reserve_count,
 			best.whole, best.soon, best.title, best.hood, best.place_name, best.place_address, best.status, best.timezone,
-			best.required, best.nice, best.need_languages, best.regular, best.domains, best.helped, best.invited, best.score,
+			best.required::text, best.nice::text, best.need_languages::text, best.regular, best.domains::text, best.helped, best.invited, best.score,
 			extract(dow FROM s.starts_at AT TIME ZONE best.timezone)::int, extract(hour FROM s.starts_at AT TIME ZONE best.timezone)::int,
-			ARRAY(SELECT k.id FROM skills k WHERE k.id = ANY(best.required || best.nice) ORDER BY k.id) AS skill_ids,
-			ARRAY(SELECT k.code FROM skills k WHERE k.id = ANY(best.required || best.nice) ORDER BY k.id) AS skill_codes
+			ARRAY(SELECT k.id FROM skills k WHERE k.id = ANY(best.required || best.nice) ORDER BY k.id)::text AS skill_ids,
+			ARRAY(SELECT k.code FROM skills k WHERE k.id = ANY(best.required || best.nice) ORDER BY k.id)::text AS skill_codes
 		FROM (SELECT facts.*, `+points(scoreBase)+`
 			+ `+points(scoreNiceSkill)+` * least((SELECT count(*) FROM unnest(facts.nice) k WHERE k = ANY(CAST(@skills AS integer[]))), 3)
 			+ CASE WHEN facts.whole THEN `+points(scoreWholeShift)+` ELSE 0 END
@@ -529,8 +494,8 @@ func NeedsForVolunteer(ctx context.Context, db *gorm.DB, u *User, opts NeedsForM
 		FROM facts
 		ORDER BY score DESC, facts.starts_at, facts.need_id
 		LIMIT @limit) best JOIN shifts s ON s.id = best.shift_id
-		ORDER BY best.score DESC, best.starts_at, best.need_id`, args, func(rs *sql.Rows) error {
-		var r row
+		ORDER BY best.score DESC, best.starts_at, best.need_id`, args, func(rs resultRow) error {
+		var r needRow
 		err := rs.Scan(&r.NeedID, &r.ShiftID, &r.StartsAt, &r.EndsAt, &r.Places, &r.PlacesTaken, &r.ReserveCount, &r.Whole, &r.Soon,
 			&r.Title, &r.Hood, &r.PlaceName, &r.PlaceAddress, &r.Status, &r.Timezone, &r.Required, &r.Nice, &r.NeedLanguages,
 			&r.Regular, &r.Domains, &r.Helped, &r.Invited, &r.Score, &r.Weekday, &r.Hour, &r.SkillIDs, &r.SkillCodes)

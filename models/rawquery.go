@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -15,33 +16,41 @@ import (
 // statement building, its SQL recorder and its reflection cost more Go time than the query takes
 // in PostgreSQL.
 
+// resultRow is one row of a result, from database/sql or pgx alike.
+type resultRow interface{ Scan(dest ...any) error }
+
 // rawQuery runs query, whose parameters are written @name, with the named values, and calls scan
 // for every row.
-func rawQuery(ctx context.Context, db *gorm.DB, query string, named map[string]any, scan func(*sql.Rows) error) error {
+func rawQuery(ctx context.Context, db *gorm.DB, query string, named map[string]any, scan func(resultRow) error) error {
 	q, args, err := bindNamed(query, named)
 	if err != nil {
 		return err
 	}
-	return scanRows(db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q, args...))(scan)
+	return scanRows(db.WithContext(ctx).Statement.ConnPool.QueryContext(ctx, q, args...))(func(rs *sql.Rows) error { return scan(rs) })
 }
 
-// withGenericPlans runs fn in a read-only transaction that asks PostgreSQL for its generic plans.
-// Left to choose, PostgreSQL plans some statements anew at every call because their estimated
-// cost depends on the values, though the plan comes out the same or better: measured with
-// 100,000 profiles, a need without required skills or languages was ranked in 2.7 ms of which
-// 0.9 ms planning, and in 1.5 ms with the generic plan; the shift's lookup planned for 0.45 ms
-// each time. The transaction is rolled back, not committed: it only read, and a commit wakes the
-// live updates for nothing.
-func withGenericPlans(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	tx := db.WithContext(ctx).Begin(&sql.TxOptions{ReadOnly: true})
-	if tx.Error != nil {
-		return tx.Error
-	}
-	defer tx.Rollback()
-	if err := tx.Exec("SET LOCAL plan_cache_mode = force_generic_plan").Error; err != nil {
+// rawQueryGeneric is rawQuery with PostgreSQL's generic plan of the statement (queryGeneric), for
+// statements it would otherwise plan anew at every call because their estimated cost depends on
+// the values, though the plan comes out the same or better. Measured with 100,000 profiles: a need
+// without required skills or languages was ranked in 2.7 ms of which 0.9 ms planning, and in
+// 1.5 ms with the generic plan; the shift's lookup planned for 0.45 ms each time. The setting
+// travels in the statement's own pipeline: a read-only transaction around the reads (BEGIN, SET
+// LOCAL, ROLLBACK) cost three more round trips, a third of Nabij's time for a ranking. db must be
+// the pool. pgx reads the rows in binary, which the array types' Scan does not take: arrays are
+// selected as ::text.
+func rawQueryGeneric(ctx context.Context, db *gorm.DB, query string, named map[string]any, scan func(resultRow) error) error {
+	q, args, err := bindNamed(query, named)
+	if err != nil {
 		return err
 	}
-	return fn(tx)
+	return queryGeneric(ctx, db.WithContext(ctx), func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}, q, args...)
 }
 
 // scanRows calls scan for every row of a query's result.

@@ -34,6 +34,7 @@ type views struct {
 	hashed  map[string]string
 	catalog *i18n.Bundle
 	live    map[string]string // live.js's words per language (live.go)
+	words   wordCache         // worded reasons of volunteer matches (volunteers.go)
 }
 
 type asset struct {

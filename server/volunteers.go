@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -376,26 +378,69 @@ type reasonJSON struct {
 // volunteerWords words skills, life domains, languages and match reasons in one language, with
 // one translator for the whole request.
 type volunteerWords struct {
-	loc   *i18n.Localizer
-	cache map[string]string
+	loc    *i18n.Localizer
+	lang   string
+	cache  map[string]string // this request's words
+	shared *wordCache        // every request's, per language
 }
 
 func (a *app) volunteerWords(c *fiber.Ctx) *volunteerWords {
-	return &volunteerWords{loc: a.views.localizer(requestLang(c)), cache: map[string]string{}}
+	lang := requestLang(c)
+	return &volunteerWords{loc: a.views.localizer(lang), lang: lang, cache: map[string]string{}, shared: &a.views.words}
+}
+
+// wordCache keeps worded reasons and names for all requests: the catalog is built into the
+// binary and never changes while Nabij runs, and wording them anew (go-i18n runs a template per
+// message) was a tenth of Nabij's time for a ranking. Bounded, since reasons carry counts and
+// lists: past the limit, new words are still made, just not kept.
+type wordCache struct {
+	m    sync.Map // language + "\x00" + key -> string
+	size atomic.Int64
+}
+
+const wordCacheLimit = 20000
+
+func (c *wordCache) get(lang, key string) (string, bool) {
+	v, ok := c.m.Load(lang + "\x00" + key)
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
+}
+
+func (c *wordCache) put(lang, key, text string) {
+	if c.size.Load() >= wordCacheLimit {
+		return
+	}
+	if _, loaded := c.m.LoadOrStore(lang+"\x00"+key, text); !loaded {
+		c.size.Add(1)
+	}
+}
+
+// word is a worded message from this request's cache, then the shared one, else made by build.
+func (w *volunteerWords) word(key string, build func() string) string {
+	if s, ok := w.cache[key]; ok {
+		return s
+	}
+	s, ok := w.shared.get(w.lang, key)
+	if !ok {
+		s = build()
+		w.shared.put(w.lang, key, s)
+	}
+	w.cache[key] = s
+	return s
 }
 
 // t translates a message id without values, once per request; an unknown id shows as its last
 // part (a code the catalog does not name yet).
 func (w *volunteerWords) t(id string) string {
-	if s, ok := w.cache[id]; ok {
+	return w.word(id, func() string {
+		s, err := w.loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+		if err != nil {
+			s = id[strings.LastIndexByte(id, '.')+1:]
+		}
 		return s
-	}
-	s, err := w.loc.Localize(&i18n.LocalizeConfig{MessageID: id})
-	if err != nil {
-		s = id[strings.LastIndexByte(id, '.')+1:]
-	}
-	w.cache[id] = s
-	return s
+	})
 }
 
 func (w *volunteerWords) skill(code string) string    { return w.t("volunteers.skill." + code) }
@@ -411,7 +456,7 @@ func (w *volunteerWords) list(words []string) string {
 }
 
 // reasons words each reason: codes become names, a weekday and part of the day become words.
-// A list of matches repeats the same reasons many times: each is worded once per request.
+// A list of matches repeats the same reasons many times: each is worded once (wordCache).
 func (w *volunteerWords) reasons(rs []models.Reason) []reasonJSON {
 	out := make([]reasonJSON, len(rs))
 	for i, r := range rs {
@@ -419,35 +464,35 @@ func (w *volunteerWords) reasons(rs []models.Reason) []reasonJSON {
 		if len(r.Values) > 0 {
 			key += fmt.Sprint(r.Values)
 		}
-		if text, ok := w.cache[key]; ok {
-			out[i] = reasonJSON{Reason: r, Text: text}
-			continue
-		}
-		data := map[string]any{}
-		for k, v := range r.Values {
-			switch k {
-			case "languages":
-				data["Languages"] = w.names(v, w.language)
-			case "skills":
-				data["Skills"] = w.names(v, w.skill)
-			case "domains":
-				data["Domains"] = w.names(v, w.domain)
-			case "weekday":
-				data["Weekday"] = w.t(fmt.Sprintf("weekday.%v", v))
-			case "part":
-				data["Part"] = w.t(fmt.Sprintf("volunteers.daypart.%v", v))
-			case "count":
-				data["Count"] = v
-			}
-		}
-		text, err := w.loc.Localize(&i18n.LocalizeConfig{MessageID: r.ID, TemplateData: data})
-		if err != nil {
-			text = r.ID
-		}
-		w.cache[key] = text
-		out[i] = reasonJSON{Reason: r, Text: text}
+		out[i] = reasonJSON{Reason: r, Text: w.word(key, func() string { return w.reason(r) })}
 	}
 	return out
+}
+
+// reason words one reason.
+func (w *volunteerWords) reason(r models.Reason) string {
+	data := map[string]any{}
+	for k, v := range r.Values {
+		switch k {
+		case "languages":
+			data["Languages"] = w.names(v, w.language)
+		case "skills":
+			data["Skills"] = w.names(v, w.skill)
+		case "domains":
+			data["Domains"] = w.names(v, w.domain)
+		case "weekday":
+			data["Weekday"] = w.t(fmt.Sprintf("weekday.%v", v))
+		case "part":
+			data["Part"] = w.t(fmt.Sprintf("volunteers.daypart.%v", v))
+		case "count":
+			data["Count"] = v
+		}
+	}
+	text, err := w.loc.Localize(&i18n.LocalizeConfig{MessageID: r.ID, TemplateData: data})
+	if err != nil {
+		return r.ID
+	}
+	return text
 }
 
 // names words a list of codes.
