@@ -432,7 +432,9 @@ func saveChanged(tx *gorm.DB, m *Meetup, in MeetupInput, change *MeetupChange) e
 }
 
 // CancelMeetup cancels a meetup, or an occurrence and all later ones of its series, with a reason
-// everyone who signed up is told (MeetupChange.Notify). Sign-ups stay, for the record.
+// everyone who signed up is told (MeetupChange.Notify). Sign-ups stay, for the record. Its needs
+// still open or filled (helpers to set up, to cook) are cancelled with it, and their volunteers
+// told the same reason; needs marked done stay done.
 func CancelMeetup(ctx context.Context, db *gorm.DB, actor *User, id int64, reason string, scope SeriesScope) (*MeetupChange, error) {
 	m, err := organisedMeetup(ctx, db, actor, id)
 	if err != nil {
@@ -478,7 +480,14 @@ func CancelMeetup(ctx context.Context, db *gorm.DB, actor *User, id int64, reaso
 		if err != nil {
 			return err
 		}
-		return notification{kind: NotifyMeetupCancelled, actorID: &actor.ID, body: reason}.toSignUps(tx, change.Notify)
+		if err := (notification{kind: NotifyMeetupCancelled, actorID: &actor.ID, body: reason}).toSignUps(tx, change.Notify); err != nil {
+			return err
+		}
+		var needs []int64
+		if err := tx.Raw(`SELECT id FROM needs WHERE meetup_id = ANY(?::bigint[]) AND status IN ('open', 'filled') ORDER BY id`, int64Array(ids)).Scan(&needs).Error; err != nil {
+			return err
+		}
+		return cancelNeeds(tx, needs, reason, &actor.ID)
 	})
 	if err != nil {
 		return nil, meetupError("cancel meetup", err)

@@ -508,31 +508,44 @@ func CancelNeed(ctx context.Context, db *gorm.DB, actor *User, id int64, reason 
 		return nil, FieldErrors{"status": "need.cancelled"}
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Shifts first, then the need: the order every path locks them in.
-		var told []int64
-		err := tx.Raw(`SELECT DISTINCT g.user_id FROM shift_signups g JOIN shifts s ON s.id = g.shift_id
-			WHERE s.need_id = ? AND s.cancelled_at IS NULL AND s.ends_at > now() AND g.status IN ('signed_up', 'reserve')
-			ORDER BY g.user_id`, n.ID).Scan(&told).Error
-		if err != nil {
-			return err
-		}
-		if err := tx.Exec(`UPDATE shifts SET cancelled_at = now(), cancel_reason = ?, updated_at = now()
-			WHERE id IN (SELECT id FROM shifts WHERE need_id = ? AND cancelled_at IS NULL AND ends_at > now() ORDER BY id FOR NO KEY UPDATE)`,
-			reason, n.ID).Error; err != nil {
-			return err
-		}
-		if err := tx.Exec(`UPDATE needs SET status = 'cancelled', cancel_reason = ?, updated_at = now() WHERE id = ?`, reason, n.ID).Error; err != nil {
-			return err
-		}
-		if err := tx.Exec(`UPDATE need_invitations SET status = 'expired' WHERE need_id = ? AND status = 'pending'`, n.ID).Error; err != nil {
-			return err
-		}
-		return needNotification(NotifyNeedCancelled, n.ID, nil, &actor.ID, reason).toUsers(tx, told)
+		return cancelNeeds(tx, []int64{n.ID}, reason, &actor.ID)
 	})
 	if err != nil {
 		return nil, needError("cancel need", err)
 	}
 	return NeedByID(ctx, db, actor, id)
+}
+
+// cancelNeeds cancels needs in a transaction: their shifts to come, the needs, their open
+// invitations; each person signed up or on a reserve list is told once per need, with the reason.
+// CancelNeed uses it, and so does cancelling the meetup a need is for: nobody should turn up to
+// set up a meetup that will not happen.
+func cancelNeeds(tx *gorm.DB, needIDs []int64, reason string, actorID *int64) error {
+	for _, id := range needIDs {
+		// Shifts first, then the need: the order every path locks them in.
+		var told []int64
+		err := tx.Raw(`SELECT DISTINCT g.user_id FROM shift_signups g JOIN shifts s ON s.id = g.shift_id
+			WHERE s.need_id = ? AND s.cancelled_at IS NULL AND s.ends_at > now() AND g.status IN ('signed_up', 'reserve')
+			ORDER BY g.user_id`, id).Scan(&told).Error
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE shifts SET cancelled_at = now(), cancel_reason = ?, updated_at = now()
+			WHERE id IN (SELECT id FROM shifts WHERE need_id = ? AND cancelled_at IS NULL AND ends_at > now() ORDER BY id FOR NO KEY UPDATE)`,
+			reason, id).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE needs SET status = 'cancelled', cancel_reason = ?, updated_at = now() WHERE id = ?`, reason, id).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE need_invitations SET status = 'expired' WHERE need_id = ? AND status = 'pending'`, id).Error; err != nil {
+			return err
+		}
+		if err := needNotification(NotifyNeedCancelled, id, nil, actorID, reason).toUsers(tx, told); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // needError wraps storage errors once and passes the domain errors through. A places check

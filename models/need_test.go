@@ -318,3 +318,56 @@ func TestWhoMaySeeANeedMayFollowItsLiveTopic(t *testing.T) {
 		t.Errorf("need:1:signups: %v", err)
 	}
 }
+
+func TestCancellingAMeetupCancelsItsNeedsAndTellsTheirVolunteers(t *testing.T) {
+	t.Parallel()
+	w := newVolWorld(t)
+	ctx := t.Context()
+	amir, bea := w.volunteer(t, "amir", w.volProfile()), w.volunteer(t, "bea", w.volProfile())
+	start := w.weekdayAt(time.Tuesday, 19, 0)
+	meetup := w.meetup(t, w.group(t, "Soepcafé", MembershipOpen), 0, start)
+	newNeed := func(title string) *NeedDetail {
+		d, err := CreateNeed(ctx, w.db, w.ann, NewNeed{NeighbourhoodID: w.hood, MeetupID: &meetup.ID,
+			NeedInput: NeedInput{Title: &title}, Shifts: []ShiftInput{shiftAt(start.Add(-time.Hour), 60, 1)}}, w.loc)
+		if err != nil {
+			t.Fatalf("need %s: %v", title, err)
+		}
+		return d
+	}
+	setUp, shopping := newNeed("Zaal klaarzetten"), newNeed("Boodschappen")
+	w.signUp(t, amir, setUp.Shifts[0].ID)
+	w.signUp(t, bea, setUp.Shifts[0].ID) // reserve
+	w.signUp(t, bea, shopping.Shifts[0].ID)
+	done := NeedDone
+	if _, err := UpdateNeed(ctx, w.db, w.ann, shopping.ID, NeedChange{Status: &done}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := CancelMeetup(ctx, w.db, w.ann, meetup.ID, "De zaal staat onder water", OnlyThis); err != nil {
+		t.Fatal(err)
+	}
+	status := func(id int64) (NeedStatus, int64) {
+		n, err := NeedByID(ctx, w.db, w.worker, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var live int64
+		w.db.Raw("SELECT count(*) FROM shifts WHERE need_id = ? AND cancelled_at IS NULL", id).Scan(&live)
+		return n.Status, live
+	}
+	if s, live := status(setUp.ID); s != NeedCancelled || live != 0 {
+		t.Errorf("the meetup's need after cancelling the meetup: %s with %d shifts to come", s, live)
+	}
+	if s, live := status(shopping.ID); s != NeedDone || live != 1 {
+		t.Errorf("a need already done: %s with %d shifts, want it left done", s, live)
+	}
+	var told []string
+	w.db.Raw(`SELECT u.username || ': ' || n.body FROM notifications n JOIN users u ON u.id = n.user_id
+		WHERE n.need_id = ? AND n.kind = 'need_cancelled' ORDER BY u.username`, setUp.ID).Scan(&told)
+	if len(told) != 2 || told[0] != "amir: De zaal staat onder water" || told[1] != "bea: De zaal staat onder water" {
+		t.Errorf("told %q, want Amir (signed up) and Bea (reserve) once each, with the meetup's reason", told)
+	}
+	if _, err := SignUpForShift(ctx, w.db, amir, setUp.Shifts[0].ID, SignupInput{}); err == nil {
+		t.Error("signed up again for a shift of a cancelled meetup")
+	}
+}
