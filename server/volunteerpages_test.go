@@ -256,16 +256,24 @@ func TestCreatingANeedWithShiftsAndBadInput(t *testing.T) {
 	if n := w.count("SELECT count(*) FROM needs"); n != 0 {
 		t.Fatalf("refused forms made %d needs", n)
 	}
+	if _, body := wc.page(newPath); !strings.Contains(body, w.says("vpages.shift.end_hint")) {
+		t.Error("the form does not say that an end before the start is the next day")
+	}
 	good := url.Values{"title": {"Boodschappen met Rosa"}, "access": {"open"}, "resident_id": {itoa(rosa.ID)}, "required_skills": {"103"},
 		"languages": {"nl"}, "languages_other": {"fr"}, "repeat": {"weekly"}, "repeat_count": {"3"}}
 	vpShiftForm(good, 0, start, "15:30", "1")
 	vpShiftForm(good, 2, start.AddDate(0, 0, 2), "16:00", "2") // an empty row between is fine
+	night := start.AddDate(0, 0, 3).Add(8 * time.Hour)         // 22:00
+	vpShiftForm(good, 3, night, "06:00", "1")                  // until the morning after
 	resp, _ = wc.submit(newPath, good)
 	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/needs/") {
 		t.Fatalf("create = %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if n := w.count("SELECT count(*) FROM shifts"); n != 6 {
-		t.Errorf("two shifts repeated three times made %d shifts", n)
+	if n := w.count("SELECT count(*) FROM shifts"); n != 9 {
+		t.Errorf("three shifts repeated three times made %d shifts", n)
+	}
+	if n := w.count("SELECT count(*) FROM shifts WHERE starts_at = ? AND ends_at = ?", night, night.Add(8*time.Hour)); n != 1 {
+		t.Error("a night shift from 22:00 does not end at 06:00 the next morning")
 	}
 	if n := w.count("SELECT count(*) FROM needs WHERE resident_id = ? AND languages = '{nl,fr}'", rosa.ID); n != 1 {
 		t.Error("the need is not for Rosa in Dutch or French")
