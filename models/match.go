@@ -224,12 +224,15 @@ func hardSkillsAndLanguages(n *Need) string {
 }
 
 // softSkillsScore is the score's part for nice-to-have skills and interest in the need's life
-// domains; nothing when the need names no skills.
+// domains; nothing when the need names no skills. The nice-to-have skills are counted only for
+// those who have any: most candidates have none, and counting them ran a subquery for each.
 func softSkillsScore(n *Need) string {
 	var out string
 	if len(n.NiceSkills) > 0 {
 		out += `
-				+ ` + points(scoreNiceSkill) + ` * least((SELECT count(*) FROM unnest(c.skills) k WHERE k = ANY(CAST(@nice AS integer[]))), 3)`
+				+ CASE WHEN c.skills && CAST(@nice AS integer[])
+					THEN ` + points(scoreNiceSkill) + ` * least((SELECT count(*) FROM unnest(c.skills) k WHERE k = ANY(CAST(@nice AS integer[]))), 3)
+					ELSE 0 END`
 	}
 	if len(n.RequiredSkills)+len(n.NiceSkills) > 0 {
 		out += `
