@@ -380,9 +380,12 @@ func parseEvent(b []byte, topic string) (id int64, at time.Time, ok bool) {
 	if rest, found := bytes.CutPrefix(b, []byte(eventPrefix)); found {
 		digits, rest, _ := bytes.Cut(rest, []byte(","))
 		n, err := strconv.ParseInt(string(digits), 10, 64)
-		i := bytes.LastIndex(rest, []byte(`"time":"`))
+		i := lastTime(rest)
 		if err == nil && i >= 0 && bytes.HasPrefix(rest, []byte(`"topic":"`+topic+`"`)) {
 			stamp, _, _ := bytes.Cut(rest[i+len(`"time":"`):], []byte(`"`))
+			if t, ok := parseUTC(stamp); ok {
+				return n, t, true
+			}
 			if t, err := time.Parse(time.RFC3339Nano, string(stamp)); err == nil {
 				return n, t, true
 			}
@@ -398,6 +401,59 @@ func parseEvent(b []byte, topic string) (id int64, at time.Time, ok bool) {
 		return 0, time.Time{}, false
 	}
 	return e.ID, e.Time, true
+}
+
+// lastTime is where the frame's "time" field starts: it is the last one, so it is looked for
+// from the end first.
+func lastTime(b []byte) int {
+	const key = `"time":"`
+	if len(b) > 2 && b[len(b)-1] == '}' && b[len(b)-2] == '"' {
+		if q := bytes.LastIndexByte(b[:len(b)-2], '"'); q >= len(key)-1 && string(b[q-len(key)+1:q+1]) == key {
+			return q - len(key) + 1
+		}
+	}
+	return bytes.LastIndex(b, []byte(key))
+}
+
+// parseUTC reads a time as Nabij writes it, 2026-11-23T18:02:11.532114Z (UTC, up to nine
+// digits of fraction), without time.Parse's generality; ok is false for anything else.
+func parseUTC(b []byte) (time.Time, bool) {
+	if len(b) < 20 || b[len(b)-1] != 'Z' || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(s []byte) (int, bool) {
+		v := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	var f [6]int
+	for i, r := range [][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}} {
+		v, ok := num(b[r[0]:r[1]])
+		if !ok {
+			return time.Time{}, false
+		}
+		f[i] = v
+	}
+	nsec := 0
+	if frac := b[19 : len(b)-1]; len(frac) > 0 {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return time.Time{}, false
+		}
+		v, ok := num(frac[1:])
+		if !ok {
+			return time.Time{}, false
+		}
+		for range 10 - len(frac) {
+			v *= 10
+		}
+		nsec = v
+	}
+	return time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], nsec, time.UTC), true
 }
 
 // closeLive closes the clients' connections and waits for their readers. It may be called

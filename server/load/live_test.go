@@ -15,6 +15,8 @@ func TestParseEventReadsNabijsFramesAndOthersInFull(t *testing.T) {
 		{"fields in another order", `{"time":"2026-11-23T18:02:11.532114Z","topic":"meetup:42","type":"event","id":1235,"data":{}}`, true},
 		{"another topic", `{"type":"event","id":1235,"topic":"meetup:4","event":"rsvp.changed","data":{},"time":"2026-11-23T18:02:11.532114Z"}`, false},
 		{"a topic that starts the same", `{"type":"event","id":1235,"topic":"meetup:42:attendance","event":"x","data":{},"time":"2026-11-23T18:02:11.532114Z"}`, false},
+		{"nine digits of fraction", `{"type":"event","id":1235,"topic":"meetup:42","event":"x","data":{},"time":"2026-11-23T18:02:11.532114000Z"}`, true},
+		{"a time in another zone", `{"type":"event","id":1235,"topic":"meetup:42","event":"x","data":{},"time":"2026-11-23T19:02:11.532114+01:00"}`, true},
 		{"no time", `{"type":"event","id":1235,"topic":"meetup:42","event":"x","data":{}}`, false},
 		{"a reply", `{"type":"resync","topic":"meetup:42"}`, false},
 		{"not JSON", `{"type":"event","id":`, false},
@@ -41,5 +43,20 @@ func TestTallyCountsGapsDuplicatesAndDisorder(t *testing.T) {
 	got = tallyDeliveries([][]int64{{10, 12}, {10, 12}}, 3)
 	if got.missed != 2 || got.missedBy != 2 {
 		t.Errorf("an event nobody received: got %+v, want 2 missed by 2", got)
+	}
+}
+
+func TestParseUTCReadsWhatTimeParseReads(t *testing.T) {
+	for _, stamp := range []string{"2026-11-23T18:02:11.532114Z", "2026-11-23T18:02:11Z", "2026-03-29T01:00:00.5Z", "2026-12-31T23:59:59.999999999Z"} {
+		want, err := time.Parse(time.RFC3339Nano, stamp)
+		got, ok := parseUTC([]byte(stamp))
+		if err != nil || !ok || !got.Equal(want) {
+			t.Errorf("%s: got %v %v, want %v", stamp, got, ok, want)
+		}
+	}
+	for _, stamp := range []string{"2026-11-23T18:02:11+01:00", "2026-11-23 18:02:11Z", "2026-11-23T18:02:11.Z", "2026-1x-23T18:02:11Z"} {
+		if _, ok := parseUTC([]byte(stamp)); ok {
+			t.Errorf("%s: read, want it left to time.Parse", stamp)
+		}
 	}
 }

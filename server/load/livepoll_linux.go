@@ -44,7 +44,7 @@ type livePoller struct {
 const livePollerCount = 2
 
 // livePollPause is how long a poller pauses after a look that found few sockets ready.
-const livePollPause = 500 * time.Microsecond
+const livePollPause = time.Millisecond
 
 func newLivePollers() *livePollers {
 	ps := &livePollers{}
