@@ -193,12 +193,13 @@ func shiftField(i int, name string) string {
 
 // maxNightShift is how long a shift whose end time comes before its start time may last: such an
 // end is on the next day (a night shift, 22:00 until 06:00). Longer, it is more likely a slip of
-// the finger (10:00 until 09:00), and the shift is refused as ending before it starts.
+// the finger (10:00 until 09:00), and the shift is refused as ending before it starts. An end of
+// 00:00 is always the midnight after, however long the day.
 const maxNightShift = 12 * time.Hour
 
 // formShift reads one shift: {prefix}date, {prefix}start, {prefix}end (times from that date; an
-// end before the start is the next day, maxNightShift) and {prefix}places. A row left blank is not filled; a date or
-// time that cannot be read goes to errField.
+// end before the start is the next day, maxNightShift) and {prefix}places. A row left blank is
+// not filled; a date or time that cannot be read goes to errField.
 func (a *app) formShift(c *fiber.Ctx, prefix, errField string, fe models.FieldErrors) (models.ShiftInput, bool) {
 	date, start, end := strings.TrimSpace(c.FormValue(prefix+"date")), strings.TrimSpace(c.FormValue(prefix+"start")), strings.TrimSpace(c.FormValue(prefix+"end"))
 	if date == "" && start == "" && end == "" {
@@ -211,7 +212,7 @@ func (a *app) formShift(c *fiber.Ctx, prefix, errField string, fe models.FieldEr
 		fe[errField] = "vpages.need.shift_invalid"
 		return models.ShiftInput{}, true
 	}
-	if next := to.AddDate(0, 0, 1); !to.After(from) && next.Sub(from) <= maxNightShift {
+	if next := to.AddDate(0, 0, 1); !to.After(from) && (next.Sub(from) <= maxNightShift || end == "00:00" && start != "00:00") {
 		to = next
 	}
 	places := formNumber(c, prefix+"places", "shift.places.invalid", fe)
