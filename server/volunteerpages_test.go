@@ -784,3 +784,25 @@ func vpDemoSignIn(w *fxWorld, username string) *fxClient {
 	}
 	return c
 }
+
+func TestANightShiftShowsTheMorningItEnds(t *testing.T) {
+	t.Parallel()
+	w := vpNew(t)
+	loc := w.a.cfg.Location
+	soon := vpSoon(loc)
+	night := time.Date(soon.Year(), soon.Month(), soon.Day(), 22, 0, 0, 0, loc)
+	morning := time.Date(soon.Year(), soon.Month(), soon.Day()+1, 6, 0, 0, 0, loc)
+	d := w.need(w.worker, "Nachtwacht bij Rosa", night, 1, func(n *models.NewNeed) {
+		n.Shifts[0].EndsAt = &morning
+	})
+	amal := w.volunteer("Amal")
+	if _, err := models.SignUpForShift(t.Context(), w.a.db.Gorm, amal, d.Shifts[0].ID, models.SignupInput{}); err != nil {
+		t.Fatal(err)
+	}
+	p := page{Lang: "nl", loc: w.a.views.localizer("nl"), tz: loc}
+	for _, path := range []string{"/volunteer", "/needs/" + itoa(d.ID)} {
+		if _, body := w.as(amal).page(path); !strings.Contains(body, html.EscapeString(p.When(morning))) {
+			t.Errorf("%s does not say the shift ends on %s", path, p.When(morning))
+		}
+	}
+}
