@@ -33,7 +33,7 @@ func rawQuery(ctx context.Context, db *gorm.DB, query string, named map[string]a
 // statements it would otherwise plan anew at every call because their estimated cost depends on
 // the values, though the plan comes out the same or better. Measured with 100,000 profiles: a need
 // without required skills or languages was ranked in 2.7 ms of which 0.9 ms planning, and in
-// 1.5 ms with the generic plan; the shift's lookup planned for 0.45 ms each time. The setting
+// 1.5 ms with the generic plan. The setting
 // travels in the statement's own pipeline: a read-only transaction around the reads (BEGIN, SET
 // LOCAL, ROLLBACK) cost three more round trips, a third of Nabij's time for a ranking. db must be
 // the pool. pgx reads the rows in binary, which the array types' Scan does not take: arrays are
