@@ -73,9 +73,15 @@ func fillDemoMeetups(ctx context.Context, tx *gorm.DB, loc *time.Location, hoods
 		return err
 	}
 
+	// The bike lesson is on a Saturday two to eight days away, whatever the day the demo starts:
+	// Jan, free on Saturdays, is then always proposed for its helpers' need.
+	saturday := (int(time.Saturday) - int(today.Weekday()) + 7) % 7
+	if saturday < 2 {
+		saturday += 7
+	}
 	bike, err := demoMeetup(ctx, tx, loc, p["youssef"], models.NewMeetup{NeighbourhoodID: rabot,
 		MeetupInput: demoInput("Fietsherstelles", "Leer je band plakken en je remmen afstellen. Breng je fiets mee; gereedschap is er.",
-			day(3, 14, 0), 2*time.Hour, 4, models.Place{Name: "Fietspunt Rabot", Address: "Gasmeterlaan 12, 9000 Gent"},
+			day(saturday, 14, 0), 2*time.Hour, 4, models.Place{Name: "Fietspunt Rabot", Address: "Gasmeterlaan 12, 9000 Gent"},
 			models.Facts{ChildFriendly: ptr(true), Free: true, Languages: models.Languages{"nl", "en"}, Interpreter: ptr(false)})})
 	if err != nil {
 		return err
