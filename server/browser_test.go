@@ -133,7 +133,8 @@ func TestBrowserSignUpSignOutSignInAndOpenTheNeighbourhood(t *testing.T) {
 				chromedp.SendKeys(`#f-password`, "zonnebloem in de tuin", chromedp.ByQuery),
 				chromedp.SetValue(`#f-neighbourhood_id`, fmt.Sprint(hood.ID), chromedp.ByQuery),
 				chromedp.Submit(`#f-display_name`, chromedp.ByQuery),
-				chromedp.WaitVisible(`h1`, chromedp.ByQuery),
+				// The sign-up page has an h1 too: wait for a page only a signed-in person sees.
+				chromedp.WaitVisible(`header form[action="/signout"]`, chromedp.ByQuery),
 				chromedp.Location(&title),
 				shot("2-after-signup"),
 				chromedp.Click(`form[action="/signout"] button`, chromedp.ByQuery),

@@ -573,7 +573,9 @@ func TestASlowClientIsDroppedWithoutDelayingOthers(t *testing.T) {
 	fast := dial(t, w.serverA, w.bobToken)
 	fast.subscribe(topic, nil)
 
-	const burst = 3000
+	// 9 MB of events: more than the server's queue (1,024 messages) and the kernel's send buffer
+	// (up to 4 MB here) hold together; 3,000 of them (6 MB) sometimes just fitted.
+	const burst = 4500
 	if err := w.db.Exec(`INSERT INTO meetup_comments (meetup_id, author_id, body)
 		SELECT ?, ?, repeat('x', 1990) || g FROM generate_series(1, ?) g`, w.meetup.ID, w.ann.ID, burst).Error; err != nil {
 		t.Fatal(err)
